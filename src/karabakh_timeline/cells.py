@@ -1,0 +1,91 @@
+"""Typing cells: strict conversion of string columns to the types their Table Schema declares.
+
+Conversions are vectorised with pyarrow compute. A cell that does not parse becomes null and a
+``type-error`` issue; a missing value (one of the schema's missingValues) becomes null silently.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .report import Issue
+from .schema import Field, TableSchema
+
+# Lexical forms accepted per type (Table Schema's defaults, without locale variants).
+_INTEGER = r"^[+-]?[0-9]{1,18}$"
+_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_BOOLEAN_TRUE, _BOOLEAN_FALSE = ["true", "True", "TRUE", "1"], ["false", "False", "FALSE", "0"]
+
+
+def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def missing_mask(column: pa.ChunkedArray | pa.Array, schema: TableSchema) -> pa.ChunkedArray | pa.Array:
+    """True where the cell holds one of the schema's missing values."""
+    return pc.is_in(column, value_set=pa.array(list(schema.missing_values), pa.string()))
+
+
+def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray]:
+    """Return the typed column (nulls for missing and bad cells) and a boolean mask of type errors."""
+    missing = missing_mask(column, schema)
+    present = pc.invert(missing)
+    if fld.type == "string":
+        return pc.if_else(missing, pa.scalar(None, pa.string()), column), np.zeros(len(column), bool)
+    if fld.type == "integer":
+        ok = pc.match_substring_regex(column, _INTEGER)
+        clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
+        typed = pc.cast(clean, pa.int64())
+    elif fld.type == "number":
+        ok = pc.match_substring_regex(column, _NUMBER)
+        clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
+        typed = pc.cast(pc.replace_substring(clean, "INF", "inf"), pa.float64())
+    elif fld.type == "date":
+        shaped = pc.match_substring_regex(column, _DATE)
+        clean = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
+        stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
+        typed = pc.cast(stamps, pa.date32())
+        ok = pc.is_valid(typed)
+    elif fld.type == "boolean":
+        true = pc.is_in(column, value_set=pa.array(_BOOLEAN_TRUE))
+        ok = pc.or_(true, pc.is_in(column, value_set=pa.array(_BOOLEAN_FALSE)))
+        typed = pc.if_else(ok, true, pa.scalar(None, pa.bool_()))
+    else:  # parse_schema admits no other type
+        raise AssertionError(fld.type)
+    bad = _mask(pc.and_(present, pc.invert(pc.fill_null(ok, False))))
+    return typed, bad
+
+
+def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np.ndarray, lines: np.ndarray) -> list[Issue]:
+    """One type-error issue per cell in bad."""
+    idx = np.flatnonzero(bad)
+    if not len(idx):
+        return []
+    values = pc.take(raw, pa.array(idx)).to_pylist()
+    expected = {"integer": "an integer", "number": "a number", "date": "a date YYYY-MM-DD", "boolean": "true or false"}[fld.type]
+    return [Issue("type-error", f"{value!r} is not {expected}", table, int(lines[i]), fld.name, value) for i, value in zip(idx, values)]
+
+
+def arrow(series: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind a pandas column, without copying when it is Arrow-backed already."""
+    values = series.array
+    if hasattr(values, "__arrow_array__"):
+        return pa.chunked_array(values.__arrow_array__())
+    return pa.chunked_array([pa.array(values)])
+
+
+def value_set(reference: pd.Series) -> pa.Array:
+    """The distinct non-missing values of a column, ready for isin."""
+    return pc.unique(arrow(reference)).drop_null()
+
+
+def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
+    """Vectorised membership test through pyarrow (pandas' isin on Arrow strings loops in Python).
+
+    reference is a column or a precomputed value_set(); missing values are never members.
+    """
+    members = reference if isinstance(reference, pa.Array) else value_set(reference)
+    return _mask(pc.is_in(arrow(values), value_set=members))

@@ -1,0 +1,86 @@
+"""The registry of issue codes: every problem the tools report has one entry here.
+
+README's table of codes is generated from this registry and a test keeps the two in step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+READ = "read"  # the package or a file cannot be read at all: exit 3
+FILE = "file"  # bytes, CSV structure and header of one table
+CELL = "cell"  # one cell against its field's type and constraints
+TABLE = "table"  # keys across rows and tables
+RULE = "rule"  # timeline rules that Table Schema cannot express
+
+
+@dataclass(frozen=True)
+class Code:
+    """One issue code: its name, level, default severity and what it means."""
+
+    name: str
+    level: str
+    severity: str
+    title: str
+
+
+_CODES = [
+    # Reading the package (exit 3).
+    Code("package-not-found", READ, "error", "No datapackage.json at the given path."),
+    Code("package-invalid-json", READ, "error", "datapackage.json or a schema file is not valid JSON (or not UTF-8)."),
+    Code("package-invalid", READ, "error", "The descriptor is not a tabular data package this tool can read (missing resources, path or schema)."),
+    Code("schema-invalid", READ, "error", "A Table Schema is malformed: unknown field type, constraint or key."),
+    Code("path-unsafe", READ, "error", "A resource or schema path is absolute, contains '..', or resolves (through a symlink) outside the package directory."),
+    Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
+    Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
+    Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
+    # File structure.
+    Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
+    Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
+    Code("byte-order-mark", FILE, "error", "The file starts with a UTF-8 byte-order mark (canonical files have none)."),
+    Code("line-ending", FILE, "error", "The file uses CR or CRLF line endings (canonical files use LF)."),
+    Code("nul-byte", FILE, "error", "A NUL byte in the file."),
+    Code("parse-error", FILE, "error", "The CSV cannot be parsed from here on (e.g. a quote that is never closed)."),
+    Code("duplicate-header", FILE, "error", "A column name appears twice in the header."),
+    Code("missing-column", FILE, "error", "A field of the schema has no column in the header."),
+    Code("extra-column", FILE, "error", "A header column that the schema does not define."),
+    Code("header-order", FILE, "error", "The header's columns are not in the schema's order."),
+    Code("missing-cell", FILE, "error", "A row has fewer cells than the header."),
+    Code("extra-cell", FILE, "error", "A row has more cells than the header."),
+    Code("blank-row", FILE, "error", "A row whose cells are all empty."),
+    # Cells.
+    Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...)."),
+    Code("missing-value", CELL, "error", "A required field is empty."),
+    Code("enum-value", CELL, "error", "The value is not one of the field's allowed values."),
+    Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern."),
+    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength."),
+    Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum."),
+    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row."),
+    Code("country-code", CELL, "error", "Not an ISO 3166-1 alpha-3 country code."),
+    Code("language-tag", CELL, "error", "Not a valid BCP-47 language tag."),
+    Code("edtf-invalid", CELL, "error", "date_edtf is not a valid EDTF string."),
+    # Keys.
+    Code("duplicate-key", TABLE, "error", "Two rows share a primary key."),
+    Code("foreign-key", TABLE, "error", "A reference to a row that does not exist in the referenced table."),
+    # Timeline rules.
+    Code("date-order", RULE, "error", "date_end is before date_start."),
+    Code("date-precision", RULE, "error", "The dates do not fit date_precision (month precision must span the whole month, year the whole year)."),
+    Code("edtf-mismatch", RULE, "error", "The bounds of date_edtf disagree with date_start and date_end."),
+    Code("future-date", RULE, "error", "A date after today."),
+    Code("event-unsourced", RULE, "error", "An event with no row in event_sources."),
+    Code("event-without-actor", RULE, "warning", "An event with no row in event_actors."),
+    Code("retired-id-reused", RULE, "error", "An ID listed in retired_ids is in use again."),
+    Code("unsafe-text", RULE, "error", "Leading, trailing or double spaces, control characters, or a leading =, +, -, @ that a spreadsheet would run as a formula."),
+    Code("url-scheme", RULE, "error", "A URL that is not http or https."),
+    Code("fatalities-order", RULE, "error", "Fatality figures out of order: low <= best <= high must hold."),
+    Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
+    Code("self-relation", RULE, "error", "An event related to itself."),
+    # Diff.
+    Code("unrecorded-removal", RULE, "error", "A row's ID disappeared without an entry in retired_ids."),
+]
+
+CODES: dict[str, Code] = {c.name: c for c in _CODES}
+
+
+def code(name: str) -> Code:
+    """Return the registered code called name (KeyError for an unknown code: a bug, not data)."""
+    return CODES[name]

@@ -1,0 +1,226 @@
+"""Reading one CSV file into string columns with exact physical line numbers.
+
+The fast path is pyarrow's multithreaded CSV reader. Files it cannot map to physical lines one to
+one (cells spanning lines, ragged rows, an odd number of quotes) are re-read with Python's csv
+module, which reports every record's starting line and parse errors precisely.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from .package import Resource
+from .report import Issue
+
+BOM = codecs.BOM_UTF8
+_MAX_LOCATED = 100  # byte-level problems located one by one before summarising
+_BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
+
+
+@dataclass
+class RawTable:
+    """A table's cells as strings ("" for an empty cell), keyed by schema field name."""
+
+    name: str
+    columns: dict[str, pa.ChunkedArray | pa.Array]
+    lines: np.ndarray  # physical CSV line of each data row (header = line 1)
+    issues: list[Issue] = field(default_factory=list)
+    readable: bool = True  # False when not even the header could be read
+
+    @property
+    def nrows(self) -> int:
+        """Number of data rows read."""
+        return len(self.lines)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """Arrow's SIMD UTF-8 check over the whole file, without decoding it into a Python string."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _byte_issues(name: str, data: bytes) -> tuple[bytes, list[Issue]]:
+    """BOM, encoding, NUL and line-ending problems; returns bytes safe to parse as UTF-8."""
+    issues: list[Issue] = []
+    if data.startswith(BOM):
+        issues.append(Issue("byte-order-mark", "the file starts with a UTF-8 byte-order mark", name, 1))
+        data = data[len(BOM):]
+    if not _valid_utf8(data):
+        bad: list[int] = []
+
+        def record(exc: UnicodeError) -> tuple[str, int]:
+            assert isinstance(exc, UnicodeDecodeError)
+            bad.append(exc.start)
+            return "\ufffd", exc.end
+
+        text = codecs.decode(data, "utf-8", errors=_handler_name(record))
+        for start in bad[:_MAX_LOCATED]:
+            issues.append(Issue("encoding-error", f"byte 0x{data[start]:02x} at offset {start} is not valid UTF-8", name, _line_of(data, start), value=f"0x{data[start]:02x}"))
+        if len(bad) > _MAX_LOCATED:
+            issues.append(Issue("encoding-error", f"{len(bad) - _MAX_LOCATED} more invalid bytes not listed", name))
+        data = text.encode("utf-8")
+    offset = data.find(b"\x00")
+    count = 0
+    while offset != -1:
+        count += 1
+        if count <= _MAX_LOCATED:
+            issues.append(Issue("nul-byte", "a NUL byte in the file", name, _line_of(data, offset), value="0x00"))
+        offset = data.find(b"\x00", offset + 1)
+    if count > _MAX_LOCATED:
+        issues.append(Issue("nul-byte", f"{count - _MAX_LOCATED} more NUL bytes not listed", name))
+    cr = data.find(b"\r")
+    if cr != -1:
+        kind = "CRLF" if data[cr + 1:cr + 2] == b"\n" else "CR"
+        issues.append(Issue("line-ending", f"{kind} line endings; canonical files use LF only", name, _line_of(data, cr), value=kind))
+    return data, issues
+
+
+_HANDLERS = 0
+
+
+def _handler_name(func: object) -> str:
+    """Register a one-off codecs error handler (codecs has no way to pass a callback directly)."""
+    global _HANDLERS
+    _HANDLERS += 1
+    name = f"karabakh-timeline-{_HANDLERS}"
+    codecs.register_error(name, func)  # type: ignore[arg-type]
+    return name
+
+
+def _header(name: str, data: bytes, schema_names: list[str]) -> tuple[list[str], list[Issue]]:
+    end = data.find(b"\n")
+    first = data[: end if end != -1 else len(data)].decode("utf-8").rstrip("\r")
+    header = next(csv.reader([first]), [])
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            issues.append(Issue("duplicate-header", f"column {col!r} appears more than once", name, 1, col, col))
+        seen.add(col)
+    for col in schema_names:
+        if col not in seen:
+            issues.append(Issue("missing-column", f"the schema's field {col!r} has no column", name, 1, col))
+    for col in header:
+        if col not in schema_names:
+            issues.append(Issue("extra-column", f"column {col!r} is not in the schema", name, 1, col or None, col))
+    present = list(dict.fromkeys(c for c in header if c in schema_names))
+    if present != [c for c in schema_names if c in seen]:
+        issues.append(Issue("header-order", "columns are not in the schema's order: " + ",".join(schema_names), name, 1, value=",".join(header)))
+    return header, issues
+
+
+def read_table(resource: Resource) -> RawTable:
+    """Read a resource's CSV file; problems become issues, never exceptions."""
+    name = resource.name
+    schema_names = resource.schema.field_names
+    try:
+        data = resource.path.read_bytes()
+    except OSError as exc:
+        return RawTable(name, {}, np.empty(0, np.int64), [Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)], False)
+    if not data:
+        return RawTable(name, {}, np.empty(0, np.int64), [Issue("empty-file", "the file is empty; it needs at least the header", name, 1)], False)
+    data, issues = _byte_issues(name, data)
+    if not re.search(rb"[^\r\n]", data[:4096]):
+        issues.append(Issue("empty-file", "the file has no header", name, 1))
+        return RawTable(name, {}, np.empty(0, np.int64), issues, False)
+    header, header_issues = _header(name, data, schema_names)
+    issues += header_issues
+    width = len(header)
+    cells, lines, parse_issues = _parse_fast(data, width) or _parse_slow(name, data, width)
+    issues += parse_issues
+    cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
+    issues += blank_issues
+    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
+    for index, col in enumerate(header):
+        if col in schema_names and col not in columns:
+            columns[col] = cells[index]
+    return RawTable(name, columns, lines, issues)
+
+
+def _parse_fast(data: bytes, width: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+    """pyarrow's reader, when each record is one physical line; None means: use the slow path."""
+    if data.count(b'"') % 2:
+        return None
+    invalid = 0
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        nonlocal invalid
+        invalid += 1
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or table.num_rows + 1 != physical:
+        return None
+    return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
+
+
+def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.ndarray, list[Issue]]:
+    """Python's csv module: exact starting line of every record, ragged rows and parse errors."""
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    issues: list[Issue] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous_end = 0
+    try:
+        next(reader)  # header, read separately
+        previous_end = reader.line_num
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not record:
+                record = [""] * width  # a blank line: reported with other blank rows
+            if len(record) < width:
+                issues.append(Issue("missing-cell", f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
+                continue
+            if len(record) > width:
+                issues.append(Issue("extra-cell", f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
+                continue
+            rows.append(record)
+            lines.append(start)
+    except csv.Error as exc:
+        issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
+    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(width)]
+    return columns, np.asarray(lines, dtype=np.int64), issues
+
+
+def _drop_blank_rows(name: str, cells: list, lines: np.ndarray) -> tuple[list, np.ndarray, list[Issue]]:
+    if not len(lines) or not cells:
+        return cells, lines, []
+    blank = None
+    for col in cells:
+        empty = pc.equal(pc.utf8_length(col), 0)
+        blank = empty if blank is None else pc.and_(blank, empty)
+    blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    if not blank_np.any():
+        return cells, lines, []
+    issues = [Issue("blank-row", "a row with no values", name, int(line)) for line in lines[blank_np]]
+    keep = pa.array(~blank_np)
+    return [pc.filter(col, keep) for col in cells], lines[~blank_np], issues
