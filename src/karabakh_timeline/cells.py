@@ -48,7 +48,10 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         clean = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
         stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
         typed = pc.cast(stamps, pa.date32())
-        ok = pc.is_valid(typed)
+        # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
+        written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
+        ok = pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day))
+        typed = pc.if_else(ok, typed, pa.scalar(None, pa.date32()))
     elif fld.type == "boolean":
         true = pc.is_in(column, value_set=pa.array(_BOOLEAN_TRUE))
         ok = pc.or_(true, pc.is_in(column, value_set=pa.array(_BOOLEAN_FALSE)))

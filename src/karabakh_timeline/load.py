@@ -41,7 +41,7 @@ def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Fie
     frame = table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get, date_as_object=False, split_blocks=True, self_destruct=True)
     for f in fields:
         if f.type == "date":
-            frame[f.name] = frame[f.name].astype("datetime64[ns]")
+            frame[f.name] = frame[f.name].astype(f.pandas_dtype())
     return frame
 
 

@@ -46,7 +46,7 @@ class Field:
             "string": pd.StringDtype("pyarrow"),
             "integer": pd.Int64Dtype(),
             "number": pd.Float64Dtype(),
-            "date": "datetime64[ns]",
+            "date": "datetime64[s]",  # seconds: any four-digit year fits (ns stops at 2262)
             "boolean": pd.BooleanDtype(),
         }[self.type]
 

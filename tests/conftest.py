@@ -1,0 +1,72 @@
+"""Shared fixtures: tiny packages built from the project's own schemas, and CLI helpers."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from karabakh_timeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+make_synthetic = _load_script("make_synthetic")
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    """A valid four-event package (deterministic synthetic data, the repository's schemas)."""
+    out = tmp_path / "pkg"
+    make_synthetic.make(4, out)
+    return out
+
+
+def read_rows(pkg: Path, table: str) -> list[list[str]]:
+    """All records of a table's CSV, header first."""
+    with (pkg / "data" / f"{table}.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(pkg: Path, table: str, rows: list[list[str]]) -> None:
+    """Write records back canonically (LF, minimal quoting)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    (pkg / "data" / f"{table}.csv").write_text(buf.getvalue(), encoding="utf-8")
+
+
+def set_cells(pkg: Path, table: str, line: int, **values: str) -> None:
+    """Set fields (by name) of the record on CSV line `line` (header = 1; one record per line)."""
+    rows = read_rows(pkg, table)
+    header = rows[0]
+    for field, value in values.items():
+        rows[line - 1][header.index(field)] = value
+    write_rows(pkg, table, rows)
+
+
+def cell(pkg: Path, table: str, line: int, field: str) -> str:
+    """The value of a field on a CSV line."""
+    rows = read_rows(pkg, table)
+    return rows[line - 1][rows[0].index(field)]
+
+
+def snapshot(pkg: Path) -> dict[str, str]:
+    """Hashes of every file under pkg, to prove a command changed no byte."""
+    return {str(p.relative_to(pkg)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(pkg.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def run(*args: str) -> Result:
+    """Invoke the CLI in-process; stdout and stderr are kept apart."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
