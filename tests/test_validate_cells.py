@@ -127,3 +127,13 @@ def test_type_error_is_not_also_missing(package: Path) -> None:
     set_cells(package, "sources", 3, accessed_date="yesterday")
     report = kt.validate(package, today=TODAY)
     assert [(i.code, i.field) for i in report.issues] == [("type-error", "accessed_date")]
+
+
+def test_speaker_without_role_warning(package: Path) -> None:
+    rows = read_rows(package, "actor_roles")
+    statements = read_rows(package, "statements")
+    speaker = statements[1][statements[0].index("speaker_id")]
+    write_rows(package, "actor_roles", [r for r in rows if r[rows[0].index("actor_id")] != speaker])
+    report = kt.validate(package, today=TODAY)
+    assert [(i.code, i.severity, i.table, i.line, i.field, i.value) for i in report.issues] == [
+        ("speaker-without-role", "warning", "statements", 2, "speaker_id", speaker)]

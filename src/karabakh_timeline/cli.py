@@ -12,26 +12,22 @@ from . import __version__
 from .render import FORMATS, render
 from .validate import validate as validate_package
 
-EXIT_CODES = """\b
-Exit codes: 0 valid, 1 invalid (errors; warnings too with --strict),
-2 usage error, 3 cannot read the package (missing or broken
-datapackage.json, a path outside the package, a remote URL)."""
-
-PATH_HELP = "PATH is a package directory or its datapackage.json; default ./datapackage.json if present, else the bundled dataset."
+def example(*commands: str) -> str:
+    """An epilog, printed after the options, so that every help text ends in its example."""
+    return "\b\nExample:\n" + "\n".join(f"  {c}" for c in commands)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=example("karabakh-timeline validate --strict"))
 @click.version_option(__version__, prog_name="karabakh-timeline")
 def main() -> None:
     """Validate, diff and publish the Karabakh conflict timeline data package.
 
-    \b
-    Example:
-      karabakh-timeline validate
+    Exit codes: 0 ok, 1 invalid data or differences, 2 usage error, 3 cannot read the input.
     """
 
 
-@main.command()
+@main.command(epilog=example("karabakh-timeline validate path/to/package --format github --strict"))
 @click.argument("path", required=False, type=click.Path(dir_okay=True, file_okay=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="How to render the report.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
@@ -45,10 +41,6 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     Exit codes: 0 valid, 1 invalid (errors; warnings too with --strict),
     2 usage error, 3 cannot read the package (missing or broken
     datapackage.json, a path outside the package, a remote URL).
-
-    \b
-    Example:
-      karabakh-timeline validate path/to/package --format github --strict
     """
     report = validate_package(path)
     render(report, fmt, sys.stdout, strict)

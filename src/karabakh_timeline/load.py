@@ -34,6 +34,7 @@ class TypedTable:
     issues: list[Issue] = field(default_factory=list)
     bad: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cells that failed typing
     readable: bool = True
+    absent: frozenset[str] = frozenset()  # schema fields with no column in the file (reported once, as missing-column)
 
 
 def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Field, ...]) -> pd.DataFrame:
@@ -63,7 +64,8 @@ def read_typed(package: Package, name: str) -> TypedTable:
             bad[f.name] = mask
             issues += type_issues(name, f, raw.columns[f.name], mask, raw.lines)
     frame = _to_pandas(columns, schema.fields)
-    return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable)
+    absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
+    return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent)
 
 
 class InvalidDataError(ValueError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
+
 import sys
 from dataclasses import dataclass, field
 
@@ -24,6 +24,7 @@ from .report import Issue
 BOM = codecs.BOM_UTF8
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising
 _BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
+_SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan
 
 
 @dataclass
@@ -104,9 +105,8 @@ def _handler_name(func: object) -> str:
     return name
 
 
-def _header(name: str, data: bytes, schema_names: list[str]) -> tuple[list[str], list[Issue]]:
-    end = data.find(b"\n")
-    first = data[: end if end != -1 else len(data)].decode("utf-8").rstrip("\r")
+def _header(name: str, first_line: bytes, schema_names: list[str]) -> tuple[list[str], list[Issue]]:
+    first = first_line.decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     issues: list[Issue] = []
     seen: set[str] = set()
@@ -126,24 +126,99 @@ def _header(name: str, data: bytes, schema_names: list[str]) -> tuple[list[str],
     return header, issues
 
 
+@dataclass
+class _Scan:
+    """What one streaming pass over a file's bytes found, without holding the file in memory."""
+
+    size: int = 0
+    first_line: bytes = b""
+    newlines: int = 0
+    quotes: int = 0
+    ends_with_newline: bool = False
+    clean: bool = True  # valid UTF-8 and no NUL byte: the file can go straight to pyarrow
+    bom: bool = False
+    cr_line: int | None = None
+    cr_kind: str = ""
+
+
+def _scan(path) -> _Scan:
+    """Count lines and quotes and look for BOM, CR, NUL and bad UTF-8, 16 MiB at a time."""
+    scan = _Scan()
+    carry = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_SCAN_BLOCK)
+            if not block:
+                break
+            if scan.size == 0:
+                scan.bom = block.startswith(BOM)
+                end = block.find(b"\n")
+                scan.first_line = block[: end if end != -1 else len(block)]
+            if scan.cr_line is None and (cr := block.find(b"\r")) != -1:
+                scan.cr_line = scan.newlines + block.count(b"\n", 0, cr) + 1
+                after = block[cr + 1:cr + 2]
+                scan.cr_kind = "CRLF" if after == b"\n" or (not after and fh.peek(1)[:1] == b"\n") else "CR"
+            scan.size += len(block)
+            scan.newlines += block.count(b"\n")
+            scan.quotes += block.count(b'"')
+            scan.ends_with_newline = block.endswith(b"\n")
+            if b"\x00" in block:
+                scan.clean = False
+            # Validate UTF-8 up to the last complete character; the rest waits for the next block.
+            text = carry + block
+            cut = len(text)
+            for back in range(1, min(4, len(text)) + 1):
+                byte = text[-back]
+                if byte & 0xC0 != 0x80:  # a lead or ASCII byte: is its sequence complete?
+                    need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+                    cut = len(text) if need <= back else len(text) - back
+                    break
+            if scan.clean and not _valid_utf8(text[:cut]):
+                scan.clean = False
+            carry = text[cut:]
+    if carry and scan.clean and not _valid_utf8(carry):
+        scan.clean = False
+    return scan
+
+
 def read_table(resource: Resource) -> RawTable:
     """Read a resource's CSV file; problems become issues, never exceptions."""
     name = resource.name
     schema_names = resource.schema.field_names
     try:
-        data = resource.path.read_bytes()
+        scan = _scan(resource.path)
+        data = None if scan.clean else resource.path.read_bytes()
     except OSError as exc:
         return RawTable(name, {}, np.empty(0, np.int64), [Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)], False)
-    if not data:
+    if not scan.size:
         return RawTable(name, {}, np.empty(0, np.int64), [Issue("empty-file", "the file is empty; it needs at least the header", name, 1)], False)
-    data, issues = _byte_issues(name, data)
-    if not re.search(rb"[^\r\n]", data[:4096]):
+    if data is not None:  # bad bytes: work on a repaired copy in memory (such files are small or broken anyway)
+        data, issues = _byte_issues(name, data)
+        first = data.split(b"\n", 1)[0]
+    else:
+        issues = []
+        if scan.bom:
+            issues.append(Issue("byte-order-mark", "the file starts with a UTF-8 byte-order mark", name, 1))
+        if scan.cr_line is not None:
+            issues.append(Issue("line-ending", f"{scan.cr_kind} line endings; canonical files use LF only", name, scan.cr_line, value=scan.cr_kind))
+        first = scan.first_line[len(BOM):] if scan.bom else scan.first_line
+    if not first.strip(b"\r"):
         issues.append(Issue("empty-file", "the file has no header", name, 1))
         return RawTable(name, {}, np.empty(0, np.int64), issues, False)
-    header, header_issues = _header(name, data, schema_names)
+    header, header_issues = _header(name, first, schema_names)
     issues += header_issues
     width = len(header)
-    cells, lines, parse_issues = _parse_fast(data, width) or _parse_slow(name, data, width)
+    parsed = None
+    if data is None and scan.quotes % 2 == 0:
+        physical = scan.newlines + (0 if scan.ends_with_newline else 1)
+        parsed = _parse_fast(str(resource.path), width, physical)
+    if parsed is None:
+        if data is None:
+            data = resource.path.read_bytes()
+            data = data[len(BOM):] if data.startswith(BOM) else data
+        parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if data.count(b'"') % 2 == 0 else None
+        parsed = parsed or _parse_slow(name, data, width)
+    cells, lines, parse_issues = parsed
     issues += parse_issues
     cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
     issues += blank_issues
@@ -154,10 +229,8 @@ def read_table(resource: Resource) -> RawTable:
     return RawTable(name, columns, lines, issues)
 
 
-def _parse_fast(data: bytes, width: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+def _parse_fast(source: str | pa.Buffer, width: int, physical: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
     """pyarrow's reader, when each record is one physical line; None means: use the slow path."""
-    if data.count(b'"') % 2:
-        return None
     invalid = 0
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -168,14 +241,13 @@ def _parse_fast(data: bytes, width: int) -> tuple[list[pa.ChunkedArray], np.ndar
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(data),
+            source,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if invalid or table.num_rows + 1 != physical:
         return None
     return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
@@ -216,7 +288,7 @@ def _drop_blank_rows(name: str, cells: list, lines: np.ndarray) -> tuple[list, n
         return cells, lines, []
     blank = None
     for col in cells:
-        empty = pc.equal(pc.utf8_length(col), 0)
+        empty = pc.equal(pc.binary_length(col), 0)
         blank = empty if blank is None else pc.and_(blank, empty)
     blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
     if not blank_np.any():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor
 from functools import lru_cache
 
 import langcodes
@@ -83,8 +84,9 @@ def date_precision(tables: Tables, today: dt.date) -> Iterator[Issue]:
 
 
 def _iso(series: pd.Series) -> pd.Series:
-    """Dates as YYYY-MM-DD strings."""
-    return series.dt.strftime("%Y-%m-%d")
+    """Dates as YYYY-MM-DD strings (Arrow's date-to-string cast: several times faster than strftime)."""
+    text = pc.cast(pc.cast(arrow(series), pa.date32()), pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=series.index)
 
 
 @lru_cache(maxsize=65536)
@@ -305,6 +307,18 @@ def role_period(tables: Tables, today: dt.date) -> Iterator[Issue]:
     yield from _issues(t, mask, "role-period", "date_start", lambda v: f"on {v} the speaker held none of the offices recorded in actor_roles")
 
 
+@rule("speaker-without-role")
+def speaker_without_role(tables: Tables, today: dt.date) -> Iterator[Issue]:
+    """A person who makes a statement has at least one office recorded in actor_roles."""
+    if not (_has(tables, "statements", "speaker_id") and _has(tables, "actors", "actor_id", "actor_type") and _has(tables, "actor_roles", "actor_id")):
+        return
+    actors = tables["actors"].frame
+    persons = actors.loc[actors["actor_type"] == "person", "actor_id"]
+    t = tables["statements"]
+    mask = isin(t.frame["speaker_id"], persons) & ~isin(t.frame["speaker_id"], tables["actor_roles"].frame["actor_id"])
+    yield from _issues(t, mask, "speaker-without-role", "speaker_id", lambda v: f"speaker {v} is a person with no row in actor_roles")
+
+
 @rule("self-relation")
 def self_relation(tables: Tables, today: dt.date) -> Iterator[Issue]:
     """An event is not related to itself."""
@@ -314,6 +328,8 @@ def self_relation(tables: Tables, today: dt.date) -> Iterator[Issue]:
         yield from _issues(t, bad, "self-relation", "related_event_id", lambda v: f"event {v} is related to itself")
 
 
-def run_rules(tables: Tables, today: dt.date) -> list[Issue]:
-    """Run every registered rule."""
-    return [issue for func in RULES.values() for issue in func(tables, today)]
+def run_rules(tables: Tables, today: dt.date, pool: Executor | None = None) -> list[Issue]:
+    """Run every registered rule (side by side when given a thread pool: most work is in Arrow, without the GIL)."""
+    if pool is None:
+        return [issue for func in RULES.values() for issue in func(tables, today)]
+    return [issue for found in pool.map(lambda func: list(func(tables, today)), RULES.values()) for issue in found]

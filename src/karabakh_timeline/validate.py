@@ -89,8 +89,8 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
             value = ",".join(_display(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
         elif code == "foreign-key":
             value = ",".join(_display(t.frame.at[row, k]) or "" for k in field.split(","))
-        elif code == "missing-value" and field in t.bad and t.bad[field][row]:
-            continue  # the cell was present but untypable: already a type-error
+        elif code == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
+            continue  # the whole column is missing, or the cell was present but untypable: reported already
         if code not in _MESSAGES:
             continue  # dtype checks are off; nothing else is expected
         hint = _constraint_hint(t, code, field)
@@ -110,17 +110,17 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
     issues: list[Issue] = list(package.issues)
-    # pyarrow releases the GIL while parsing and converting, so tables are read side by side.
+    # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources)))
-    for t in tables.values():
-        issues += t.issues
-    frames = {name: t.frame for name, t in tables.items() if t.readable}
-    key_cache: dict = {}
-    for t in tables.values():
-        if t.readable:
-            issues += pandera_issues(t, frames, key_cache)
-    issues += run_rules({n: t for n, t in tables.items() if t.readable}, today or dt.date.today())
+        for t in tables.values():
+            issues += t.issues
+        readable = {name: t for name, t in tables.items() if t.readable}
+        frames = {name: t.frame for name, t in readable.items()}
+        key_cache: dict = {}
+        for found in pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()):
+            issues += found
+        issues += run_rules(readable, today or dt.date.today(), pool)
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: _display_path(r.path) for name, r in package.resources.items()}
     return Report(_display_path(package.descriptor_path), issues, counts, files)

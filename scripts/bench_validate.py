@@ -1,0 +1,65 @@
+"""Benchmark: `karabakh-timeline validate` against `frictionless validate` on the same synthetic package.
+
+Usage: python scripts/bench_validate.py [N_EVENTS] [--dir DIR] [--skip-frictionless]
+
+Builds (or reuses) a synthetic package of N events (scripts/make_synthetic.py), runs both commands
+once each in this one run, and prints wall time, peak RSS, the speed ratio and both verdicts.
+Timings are printed, never asserted: performance is measured, not tested.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import make_synthetic  # noqa: E402
+
+
+def measure(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB and exit code of one command (its own rusage via wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} not found: pip install -e '.[bench]'")
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="where the synthetic package lives (default /tmp/kt-bench-N)")
+    parser.add_argument("--skip-frictionless", action="store_true", help="time only our validator")
+    args = parser.parse_args()
+    pkg = args.dir or Path(f"/tmp/kt-bench-{args.n}")
+    if not (pkg / "datapackage.json").exists():
+        print(f"building synthetic package of {args.n:,} events in {pkg} ...", file=sys.stderr)
+        make_synthetic.make(args.n, pkg)
+    rows = sum(p.read_bytes().count(b"\n") - 1 for p in (pkg / "data").glob("*.csv"))
+    size = sum(p.stat().st_size for p in (pkg / "data").glob("*.csv")) / 2**20
+    print(f"package: {args.n:,} events, {rows:,} rows, {size:,.0f} MiB of CSV")
+    results = {"karabakh-timeline validate": measure([_tool("karabakh-timeline"), "validate", str(pkg)])}
+    if not args.skip_frictionless:
+        results["frictionless validate"] = measure([_tool("frictionless"), "validate", str(pkg / "datapackage.json")])
+    print(f"{'command':<28} {'seconds':>9} {'peak RSS MiB':>13} {'exit':>5}")
+    for name, (secs, rss, code) in results.items():
+        print(f"{name:<28} {secs:>9.2f} {rss:>13,.0f} {code:>5}")
+    if len(results) == 2:
+        ours, theirs = results["karabakh-timeline validate"][0], results["frictionless validate"][0]
+        print(f"ratio: karabakh-timeline is {theirs / ours:.1f}x faster than frictionless-py")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""The CLI's help and the README stay in step with the code (sqlite-utils style)."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from karabakh_timeline.cli import main
+from karabakh_timeline.codes import CODES
+from conftest import ROOT, _load_script, run, set_cells
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SOURCES = {p.name: p.read_text() for p in (ROOT / "src" / "karabakh_timeline").glob("*.py") if p.name != "codes.py"}
+
+
+def test_every_command_has_help_ending_in_an_example() -> None:
+    assert main.commands
+    for name, command in main.commands.items():
+        result = run(name, "--help")
+        assert result.exit_code == 0
+        assert command.help and command.help.strip(), name
+        tail = result.stdout.strip().splitlines()
+        example_at = max(i for i, line in enumerate(tail) if line.strip() == "Example:")
+        assert all(line.startswith("  ") for line in tail[example_at + 1:]) and len(tail) > example_at + 1, name
+        assert f"karabakh-timeline {name}" in tail[-1] or any(f"karabakh-timeline {name}" in l for l in tail[example_at:]), name
+
+
+def test_every_command_is_documented_in_readme() -> None:
+    for name in main.commands:
+        assert f"karabakh-timeline {name}" in README, name
+
+
+def test_readme_generated_blocks_are_current() -> None:
+    update = _load_script("update_readme")
+    assert update.render(README) == README, "run: python scripts/update_readme.py"
+
+
+def test_every_registered_code_is_emitted_by_the_code() -> None:
+    for name in CODES:
+        assert any(f'"{name}"' in text for text in SOURCES.values()), f"{name} is registered but never emitted"
+
+
+def test_every_emitted_code_is_registered() -> None:
+    emitted = set()
+    for text in SOURCES.values():
+        emitted |= set(re.findall(r'Issue\(\s*"([a-z0-9-]+)"', text)) | set(re.findall(r'@rule\("([a-z0-9-]+)"\)', text))
+    assert emitted <= set(CODES), emitted - set(CODES)
+
+
+def test_json_report_shape(package: Path) -> None:
+    set_cells(package, "places", 2, latitude="95")
+    result = run("validate", str(package), "--format", "json")
+    report = json.loads(result.stdout)
+    assert list(report) == ["package", "valid", "strict", "summary", "tables", "issues"]
+    assert list(report["issues"][0]) == ["code", "message", "table", "line", "field", "value", "severity"]
+    assert report["summary"] == {"errors": 1, "warnings": 0, "tables": 10, "rows": sum(report["tables"].values())}
+
+
+def test_github_annotations_are_escaped_and_located(package: Path) -> None:
+    set_cells(package, "places", 2, name="Bad, name: 100%\nnext")
+    result = run("validate", str(package), "--format", "github")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("::error file=")
+    assert "data/places.csv,line=2,title=unsafe-text::" in lines[0]
+    assert "\n" not in lines[0] and lines[-1].startswith("::notice title=karabakh-timeline validate::invalid: 1 error")
+
+
+def test_text_output_has_summary_last_and_no_colour_when_piped(package: Path) -> None:
+    result = run("validate", str(package))
+    assert result.exit_code == 0
+    assert result.stdout.strip().splitlines()[-1].startswith("valid: 0 errors, 0 warnings in 10 tables")
+    assert "\x1b[" not in result.stdout
+
+
+def test_bundled_data_is_valid_in_strict_mode() -> None:
+    result = run("validate", str(ROOT), "--strict")
+    assert result.exit_code == 0, result.stdout
