@@ -59,8 +59,10 @@ def _dates(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 
 def _write(out: Path, name: str, columns: dict[str, object], n: int) -> None:
-    fields = [f["name"] for f in json.loads((ROOT / "schemas" / f"{name}.json").read_text())["fields"]]
+    schema = json.loads((ROOT / "schemas" / f"{name}.json").read_text())
+    fields = [f["name"] for f in schema["fields"]]
     frame = pd.DataFrame({f: columns.get(f, "") for f in fields}, index=range(n))
+    frame = frame.sort_values(schema["primaryKey"], kind="stable")  # canonical: rows in primary-key order
     # Canonical form: UTF-8, LF, minimal quoting (the csv module's default), as the real data.
     frame.astype(str).replace({"nan": "", "<NA>": ""}).to_csv(out / "data" / f"{name}.csv", index=False, lineterminator="\n")
 

@@ -71,7 +71,16 @@ def codes_block() -> str:
     return "\n".join(lines) + "\n"
 
 
-BLOCKS = {"tables": tables_block, "codes": codes_block}
+def stats_block() -> str:
+    """`karabakh-timeline stats --format markdown` for the bundled data."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from karabakh_timeline.load import load
+    from karabakh_timeline.stats import compute_stats, render_markdown
+
+    return render_markdown(compute_stats(load(ROOT / "datapackage.json")))
+
+
+BLOCKS = {"tables": tables_block, "codes": codes_block, "stats": stats_block}
 
 
 def render(text: str) -> str:

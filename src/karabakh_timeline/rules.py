@@ -76,7 +76,7 @@ def date_precision(tables: Tables, today: dt.date) -> Iterator[Issue]:
         month = precision == "month"
         bad_month = month & ((start.dt.day != 1) | end.isna() | ~end.dt.is_month_end.fillna(False).astype(bool))
         year = precision == "year"
-        bad_year = year & ((start.dt.dayofyear != 1) | end.isna() | ~end.dt.is_year_end.fillna(False).astype(bool))
+        bad_year = year & ((start.dt.day_of_year != 1) | end.isna() | ~end.dt.is_year_end.fillna(False).astype(bool))
         yield from _issues(t, bad_month.fillna(False), "date-precision", "date_precision",
                            lambda v: "month precision needs date_start on the 1st and date_end on the last day of a month")
         yield from _issues(t, bad_year.fillna(False), "date-precision", "date_precision",

@@ -1,0 +1,124 @@
+"""Canonical CSV: schema column order, rows sorted by primary key, UTF-8 without BOM, LF, minimal
+quoting, Unicode NFC. Formatting never changes a value in any other way and never drops a row or
+a column; formatting twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .package import Resource, open_package
+from .report import Issue
+from .schema import TableSchema
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class FormatResult:
+    """What formatting found: files that change (or would), and files it refused to touch."""
+
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[Issue] = field(default_factory=list)
+
+
+def _sort_key(schema: TableSchema, positions: list[int]):
+    types = [schema.field(name).type for name in schema.primary_key]
+
+    def key(row: list[str]) -> tuple:
+        parts = []
+        for kind, i in zip(types, positions):
+            value = row[i]
+            if kind in ("integer", "number"):
+                try:
+                    parts.append((0, float(value), ""))
+                    continue
+                except ValueError:
+                    pass
+            parts.append((1, 0.0, value))
+        return tuple(parts)
+
+    return key
+
+
+def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list[Issue]]:
+    """The canonical form of one CSV file's bytes, or None and the reasons it cannot be parsed."""
+    name = resource.name
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Issue("encoding-error", f"byte 0x{data[exc.start]:02x} is not valid UTF-8; fix the encoding first", name, line)]
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    issues: list[Issue] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if rows and record and len(record) != len(rows[0]):
+                code = "missing-cell" if len(record) < len(rows[0]) else "extra-cell"
+                issues.append(Issue(code, f"{len(record)} cells where the header has {len(rows[0])}", name, start))
+            rows.append([unicodedata.normalize("NFC", value) for value in record])
+    except csv.Error as exc:
+        issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
+    if issues:
+        return None, issues
+    if not rows:
+        return b"", []
+    header, body = rows[0], [r for r in rows[1:]]
+    blank = [i for i, r in enumerate(body) if not r]  # a blank line: kept as an all-empty row
+    for i in blank:
+        body[i] = [""] * len(header)
+    schema = resource.schema
+    order = [header.index(n) for n in schema.field_names if n in header]
+    order += [i for i, n in enumerate(header) if i not in order]  # columns the schema lacks stay, at the end
+    header = [header[i] for i in order]
+    body = [[r[i] for i in order] for r in body]
+    if all(k in header for k in schema.primary_key) and schema.primary_key:
+        body.sort(key=_sort_key(schema, [header.index(k) for k in schema.primary_key]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return out.getvalue().encode("utf-8"), []
+
+
+def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = False) -> FormatResult:
+    """Rewrite every resource's CSV canonically (or, with check, only report what would change).
+
+    Files are written only when every file parsed; each is replaced atomically.
+    """
+    package = open_package(path)
+    result = FormatResult(refused=list(package.issues))
+    pending: list[tuple[Path, bytes, str]] = []
+    for resource in package.resources.values():
+        data = resource.path.read_bytes()
+        new, issues = canonical_bytes(resource, data)
+        if issues:
+            result.refused += issues
+            continue
+        target = (result.changed if new != data else result.unchanged)
+        target.append(resource.relpath)
+        if new != data:
+            pending.append((resource.path, new, resource.relpath))
+    if check or result.refused:
+        return result
+    for path_, data, _ in pending:
+        fd, tmp = tempfile.mkstemp(dir=path_.parent, prefix=f".{path_.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, path_.stat().st_mode & 0o777)
+        os.replace(tmp, path_)
+    return result
