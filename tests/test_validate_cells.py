@@ -137,3 +137,21 @@ def test_speaker_without_role_warning(package: Path) -> None:
     report = kt.validate(package, today=TODAY)
     assert [(i.code, i.severity, i.table, i.line, i.field, i.value) for i in report.issues] == [
         ("speaker-without-role", "warning", "statements", 2, "speaker_id", speaker)]
+
+
+def test_unsafe_text_fast_path_agrees_with_the_regex() -> None:
+    import re
+
+    import pandas as pd
+
+    from karabakh_timeline.rules import unsafe_mask
+
+    python_rule = r"^\s|\s$|\s\s|[\x00-\x1f\x7f]|^[=+\-@]"  # Python's \s knows Unicode spaces
+
+    cells = ["fine", "a ", " b", "c  d", "=SUM(A1)", "+1", "-x", "@me", "", None, "tab\tinside", "ok", "x", "end\u00a0",
+             "Şuşa", "two\u00a0\u00a0spaces", "line\nbreak", "trailing\t", "a", " "]
+    ascii_only = [c for c in cells if c is None or all(ord(ch) < 0x7F and ord(ch) >= 0x20 for ch in c)]
+    for sample in (cells, ascii_only, ["a ", " b", "c"]):
+        series = pd.Series(sample, dtype="string[pyarrow]")
+        expected = [v is not None and re.search(python_rule, v) is not None for v in sample]
+        assert list(unsafe_mask(series)) == expected, sample
