@@ -45,3 +45,162 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     report = validate_package(path)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
+
+
+def fail(issue_or_message: object, code: int = 3) -> None:
+    """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input)."""
+    message = getattr(issue_or_message, "message", None) or str(issue_or_message)
+    name = getattr(issue_or_message, "code", None)
+    click.echo(f"Error: {name + ': ' if name else ''}{message}", err=True)
+    sys.exit(code)
+
+
+@main.command(epilog=example("karabakh-timeline diff v0.1.0 v0.2.0 --format markdown > CHANGES.md",
+                             "karabakh-timeline diff origin/main --check-version"))
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="How to render the differences.")
+@click.option("--table", "tables", multiple=True, help="Only these tables (repeatable).")
+@click.option("--check-version", is_flag=True, help="Exit 1 when NEW's version is not at least the bump the changes require over OLD's.")
+def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_version: bool) -> None:
+    """Show what changed between two versions of the dataset: rows, cells, schema, version.
+
+    OLD and NEW are each a git revision of the current repository (tag, branch, commit), a package
+    directory or datapackage.json, or a release zip. NEW defaults to the working tree.
+
+    \b
+    Exit codes: 0 no differences, 1 differences (or --check-version failed),
+    2 usage error, 3 cannot read OLD or NEW.
+    """
+    from .diff import DiffUsageError, diff_packages
+    from .package import PackageError
+    from .render_diff import check_message, render_diff
+
+    try:
+        result = diff_packages(old, new, tables=tables)
+    except PackageError as exc:
+        fail(exc.issue)
+    except DiffUsageError as exc:
+        raise click.UsageError(str(exc)) from exc
+    render_diff(result, fmt, sys.stdout)
+    code = result.exit_code(check_version)
+    if check_version:  # on stderr too: in CI, stdout often goes to a file or a job summary
+        click.echo(check_message(result), err=True)
+    sys.exit(code)
+
+
+@main.command(epilog=example("karabakh-timeline stats --format markdown"))
+@click.argument("path", required=False, type=str)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True, help="How to render the figures.")
+def stats(path: str | None, fmt: str) -> None:
+    """Rows per table, events per year and type, sourcing shares, statements per speech act.
+
+    PATH as for validate. Exit codes: 0 ok, 2 usage error, 3 cannot read or type the package.
+    """
+    from .load import InvalidDataError, load
+    from .package import PackageError
+    from .render import dumps
+    from .stats import compute_stats, render_markdown, render_text
+
+    try:
+        figures = compute_stats(load(path))
+    except PackageError as exc:
+        fail(exc.issue)
+    except InvalidDataError as exc:
+        fail(exc.issues[0])
+    click.echo({"json": dumps, "markdown": render_markdown, "text": render_text}[fmt](figures), nl=False)
+
+
+@main.command(name="format", epilog=example("karabakh-timeline format --check"))
+@click.argument("path", required=False, type=str)
+@click.option("--check", is_flag=True, help="Write nothing; list files that would change and exit 1 if any.")
+def format_(path: str | None, check: bool) -> None:
+    """Rewrite every CSV canonically: schema column order, rows sorted by primary key, UTF-8
+    without BOM, LF, minimal quoting, Unicode NFC.
+
+    No value changes in any other way and no row or column is dropped; formatting twice changes
+    nothing. A file that does not parse is refused and nothing is written. PATH as for validate.
+
+    \b
+    Exit codes: 0 formatted (or nothing to do), 1 files would change
+    (--check) or a file was refused, 2 usage error, 3 cannot read.
+    """
+    from .canonical import format_package
+    from .package import PackageError
+
+    try:
+        result = format_package(path, check=check)
+    except PackageError as exc:
+        fail(exc.issue)
+    for issue in result.refused:
+        click.echo(f"Error: {issue.code}: {issue.table} line {issue.line}: {issue.message}", err=True)
+    if result.refused:
+        click.echo("refused: nothing written", err=True)
+        sys.exit(3 if any(i.code in ("file-missing", "path-unsafe", "path-remote", "schema-invalid", "package-invalid") for i in result.refused) else 1)
+    verb = "would reformat" if check else "reformatted"
+    for name in result.changed:
+        click.echo(f"{verb} {name}")
+    click.echo(f"{len(result.changed)} file(s) {verb}, {len(result.unchanged)} already canonical", err=True)
+    sys.exit(1 if check and result.changed else 0)
+
+
+@main.command(name="next-id", epilog=example("karabakh-timeline next-id events", "karabakh-timeline next-id sources --count 3"))
+@click.argument("table")
+@click.argument("path", required=False, type=str)
+@click.option("--count", type=click.IntRange(1, 1000), default=1, show_default=True, help="How many consecutive IDs to print.")
+def next_id(table: str, path: str | None, count: int) -> None:
+    """Print the next free ID of TABLE (above every ID in use or retired, so none is reused).
+
+    PATH as for validate. Exit codes: 0 ok, 2 usage error (unknown table, or a table without
+    an ID column), 3 cannot read the package.
+    """
+    from .ids import IdError, next_ids
+    from .package import PackageError
+
+    try:
+        ids = next_ids(table, path, count)
+    except PackageError as exc:
+        fail(exc.issue)
+    except IdError as exc:
+        fail(exc, 2)
+    click.echo("\n".join(ids))
+
+
+@main.command(epilog=example("karabakh-timeline publish --out dist", "karabakh-timeline publish path/to/package --out dist --tag"))
+@click.argument("path", required=False, type=str)
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=str), help="Folder to write the release folder and zip into.")
+@click.option("--since", metavar="REV", help="Compare with this git revision instead of the newest vX.Y.Z tag.")
+@click.option("--force", is_flag=True, help="Rebuild a version that is already released (its tag exists), identically.")
+@click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md and create the annotated tag vX.Y.Z.")
+def publish(path: str | None, out: str, since: str | None, force: bool, tag: bool) -> None:
+    """Build the release of the version in datapackage.json: OUT/karabakh-timeline-X.Y.Z/ and its zip.
+
+    PATH as for validate. The release holds the canonical data and schemas, datapackage.json with
+    sizes and hashes, SQLite, Parquet and flat CSV exports, an offline index.html, README, LICENSE,
+    CITATION.cff, CHANGELOG.md and SHA256SUMS; the same commit always gives the same bytes. It is
+    built aside and moved into place, so a refusal or an error leaves OUT as it was.
+
+    \b
+    Exit codes: 0 published, 1 refused (the data does not validate, the
+    version is not bumped as much as the changes since the previous
+    release require, or it is already released), 2 usage error (no
+    release date: set SOURCE_DATE_EPOCH outside git), 3 cannot read
+    the package or the previous release.
+    """
+    from .package import PackageError
+    from .publish import PublishError, publish as publish_release
+
+    try:
+        result = publish_release(path, out, since=since, force=force, tag=tag)
+    except PackageError as exc:
+        fail(exc.issue)
+    except PublishError as exc:
+        if exc.report is not None:
+            render(exc.report, "text", sys.stderr)
+        fail(exc, exc.exit_code)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    against = f"{result.verdict} changes since {result.previous}" if result.previous else "first release"
+    click.echo(f"published {result.version} ({against}; {len(result.files)} files, created {result.created})"
+               + (f", tagged {result.tagged}" if result.tagged else ""), err=True)
+    click.echo(f"{result.directory}\n{result.zip_path}")

@@ -11,6 +11,7 @@ FILE = "file"  # bytes, CSV structure and header of one table
 CELL = "cell"  # one cell against its field's type and constraints
 TABLE = "table"  # keys across rows and tables
 RULE = "rule"  # timeline rules that Table Schema cannot express
+DIFF = "diff"  # found by comparing two versions of the package (karabakh-timeline diff)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ _CODES = [
     Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
+    Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
+    Code("zip-invalid", READ, "error", "diff: a release zip that cannot be opened or extracted."),
     # File structure.
     Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
     Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
@@ -75,6 +78,8 @@ _CODES = [
     Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
     Code("speaker-without-role", RULE, "warning", "A person who makes a statement has no office recorded in actor_roles."),
     Code("self-relation", RULE, "error", "An event related to itself."),
+    # Comparing two versions.
+    Code("unrecorded-removal", DIFF, "error", "A row's ID disappeared from NEW without an entry in NEW's retired_ids."),
 ]
 
 CODES: dict[str, Code] = {c.name: c for c in _CODES}
