@@ -1,0 +1,142 @@
+"""index.html in a real browser: headless Chromium, driven by Playwright, loading the page from file://.
+
+Locally the test skips when Playwright or Chromium is missing; in CI (CI=true) it fails instead.
+Screenshots are saved in tmp_path and, when KT_ARTIFACTS is set, copied there.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import make_synthetic, read_rows, set_cells
+from karabakh_timeline.publish import publish
+
+CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1", "yes")
+PAYLOADS = {  # each would set window.__pwned if the page ever treated data as HTML or code
+    2: {"title": "<script>window.__pwned = 1</script> Talks <b>resume</b>"},
+    3: {"title": "</script><script>window.__pwned = 3</script>", "summary": '<img src=x onerror="window.__pwned = 2">'},
+    4: {"title": "Unique zebra crossing talks"},
+}
+
+
+def _missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI must run the browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python is not installed (pip install -e '.[test]')")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A published 12-event package whose events 2 and 3 carry script payloads in their text."""
+    pkg = tmp_path / "pkg"
+    make_synthetic.make(12, pkg)
+    for line, cells in PAYLOADS.items():
+        set_cells(pkg, "events", line, **cells)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767323045")
+    return pkg, publish(pkg, tmp_path / "dist").directory / "index.html"
+
+
+def _save(page, tmp_path: Path, name: str) -> Path:
+    shot = tmp_path / name
+    page.screenshot(path=str(shot))
+    if os.environ.get("KT_ARTIFACTS"):
+        target = Path(os.environ["KT_ARTIFACTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / name)
+    return shot
+
+
+def _visible(page) -> int:
+    return page.locator("article.event:not([hidden])").count()
+
+
+def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Path, Path], tmp_path: Path) -> None:
+    pkg, index = release
+    events = read_rows(pkg, "events")
+    header, rows = events[0], events[1:]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(index.as_uri())
+
+    # Every event is shown, grouped by year, with the counts.
+    assert page.locator("article.event").count() == _visible(page) == len(rows)
+    assert page.text_content("#count") == f"Showing {len(rows)} of {len(rows)} events"
+    years = sorted({r[header.index("date_start")][:4] for r in rows})
+    assert page.locator("h2.year-heading .year-number").all_text_contents() == years
+
+    # Nothing in the data ran, and it all shows as text.
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img").count() == 0 and page.locator("script").count() == 2
+    titles = page.locator("h3.event-title").all_text_contents()
+    for cells in PAYLOADS.values():
+        assert cells["title"] in titles
+    assert page.locator("p.summary", has_text='<img src=x onerror="window.__pwned = 2">').count() == 1
+
+    # Sources are links; contested events are marked.
+    first = rows[0][header.index("event_id")]
+    sources = [r[1] for r in read_rows(pkg, "event_sources")[1:] if r[0] == first]
+    urls = {r[0]: r[1] for r in read_rows(pkg, "sources")[1:]}
+    links = page.locator(f"#{first} details.sources a").evaluate_all("links => links.map(a => a.href)")
+    assert sorted(links) == sorted(urls[s] for s in sources)
+    contested = [r[0] for r in rows if r[header.index("verification")] in ("party_claim", "disputed")]
+    assert sorted(page.locator("article.v-party_claim, article.v-disputed").evaluate_all("a => a.map(e => e.id)")) == sorted(contested)
+    assert page.locator("article.v-disputed .badge.v-disputed").count() == sum(r[header.index("verification")] == "disputed" for r in rows)
+    linked = Counter(r[11] for r in read_rows(pkg, "statements")[1:] if r[11])
+    with_statements = next(e for e in linked)
+    assert page.locator(f"#{with_statements} li.statement").count() == linked[with_statements]
+    assert page.locator(f"#{with_statements} li.statement .speaker").first.text_content()
+
+    # The type filter narrows the list to that type.
+    kind = rows[0][header.index("event_type")]
+    page.select_option("#type", kind)
+    expected = sum(r[header.index("event_type")] == kind for r in rows)
+    assert _visible(page) == expected and page.text_content("#count") == f"Showing {expected} of {len(rows)} events"
+    page.select_option("#type", "")
+
+    # The text search narrows the list to matching events, case- and accent-insensitively.
+    page.fill("#search", "ZEBRA")
+    assert _visible(page) == 1 and page.locator("article.event:not([hidden]) h3").text_content() == "Unique zebra crossing talks"
+    page.fill("#search", "")
+
+    # The actor and year filters.
+    actor = read_rows(pkg, "event_actors")[1][1]
+    page.select_option("#actor", actor)
+    assert _visible(page) == len({r[0] for r in read_rows(pkg, "event_actors")[1:] if r[1] == actor})
+    page.select_option("#actor", "")
+    page.select_option("#year-from", years[-1])
+    assert _visible(page) == sum(r[header.index("date_start")][:4] == years[-1] for r in rows)
+    page.click("#reset")
+    assert _visible(page) == len(rows)
+
+    page.locator("article.event details").evaluate_all("ds => ds.forEach(d => d.open = true)")
+    shot = _save(page, tmp_path, "index-desktop.png")
+    assert shot.stat().st_size > 10_000
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling on a phone
+    _save(page, tmp_path, "index-phone.png")
+    assert problems == []
+    page.close()
