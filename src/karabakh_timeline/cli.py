@@ -69,8 +69,10 @@ def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_ver
     directory or datapackage.json, or a release zip. NEW defaults to the working tree.
 
     \b
-    Exit codes: 0 no differences, 1 differences (or --check-version failed),
-    2 usage error, 3 cannot read OLD or NEW.
+    Exit codes: 0 no differences, 1 differences, 2 usage error, 3 cannot
+    read OLD or NEW. With --check-version: 0 when NEW's version is bumped
+    enough and no ID was removed unrecorded, 1 otherwise (the needed bump
+    and why go to stderr).
     """
     from .diff import DiffUsageError, diff_packages
     from .package import PackageError
@@ -168,7 +170,8 @@ def next_id(table: str, path: str | None, count: int) -> None:
 
 @main.command(epilog=example("karabakh-timeline publish --out dist", "karabakh-timeline publish path/to/package --out dist --tag"))
 @click.argument("path", required=False, type=str)
-@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=str), help="Folder to write the release folder and zip into.")
+@click.option("--out", default="dist", show_default=True, type=click.Path(file_okay=False, path_type=str),
+              help="Folder to write the release folder and zip into.")
 @click.option("--since", metavar="REV", help="Compare with this git revision instead of the newest vX.Y.Z tag.")
 @click.option("--force", is_flag=True, help="Rebuild a version that is already released (its tag exists), identically.")
 @click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md and create the annotated tag vX.Y.Z.")
@@ -177,15 +180,17 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
 
     PATH as for validate. The release holds the canonical data and schemas, datapackage.json with
     sizes and hashes, SQLite, Parquet and flat CSV exports, an offline index.html, README, LICENSE,
-    CITATION.cff, CHANGELOG.md and SHA256SUMS; the same commit always gives the same bytes. It is
-    built aside and moved into place, so a refusal or an error leaves OUT as it was.
+    CITATION.cff, CHANGELOG.md and SHA256SUMS. It is dated by SOURCE_DATE_EPOCH or the commit's
+    time, never the clock, so the same commit always gives the same bytes; it is built inside OUT
+    and moved into place, so a refusal or an error leaves OUT as it was. The previous release is
+    the newest vX.Y.Z tag (or --since REV); without one, this is the first release.
 
     \b
-    Exit codes: 0 published, 1 refused (the data does not validate, the
+    Exit codes: 0 published, 1 refused (the data does not validate; the
     version is not bumped as much as the changes since the previous
-    release require, or it is already released), 2 usage error (no
-    release date: set SOURCE_DATE_EPOCH outside git), 3 cannot read
-    the package or the previous release.
+    release require; it is already released; --tag with uncommitted
+    changes), 2 usage error (outside git without SOURCE_DATE_EPOCH),
+    3 cannot read the package or the previous release.
     """
     from .package import PackageError
     from .publish import PublishError, publish as publish_release
@@ -197,7 +202,7 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     except PublishError as exc:
         if exc.report is not None:
             render(exc.report, "text", sys.stderr)
-        fail(exc, exc.exit_code)
+        fail(f"{exc.message}{'' if exc.written else '; nothing written'} (exit {exc.exit_code})", exc.exit_code)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     against = f"{result.verdict} changes since {result.previous}" if result.previous else "first release"
