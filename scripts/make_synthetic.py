@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = np.array("talks ceasefire border corridor statement meeting shelling exchange prisoners monitoring mission road checkpoint ministers summit agreement".split())
+WORDS = np.array(["talks", "ceasefire", "border", "corridor", "statement", "meeting", "shelling", "exchange", "prisoners", "monitoring", "mission", "road", "checkpoint", "ministers", "summit", "agreement"])
 
 
 def _ids(prefix: str, n: int, start: int = 0) -> np.ndarray:

@@ -86,10 +86,11 @@ BLOCKS = {"tables": tables_block, "codes": codes_block, "stats": stats_block}
 def render(text: str) -> str:
     """README text with every generated block replaced by its current content."""
     for name, func in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.DOTALL)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name}:start --> block")
-        text = pattern.sub(lambda m: m.group(1) + func() + m.group(2), text)
+        content = func()
+        text = pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
     return text
 
 

@@ -5,11 +5,10 @@ import json
 import re
 from pathlib import Path
 
-import click
+from conftest import ROOT, _load_script, run, set_cells
 
 from karabakh_timeline.cli import main
 from karabakh_timeline.codes import CODES
-from conftest import ROOT, _load_script, run, set_cells
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SOURCES = {p.name: p.read_text() for p in (ROOT / "src" / "karabakh_timeline").glob("*.py") if p.name != "codes.py"}

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, run, set_cells, snapshot, write_rows
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
-from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 from karabakh_timeline import exports
 from karabakh_timeline.package import open_package
 from karabakh_timeline.publish import PublishError, publish
@@ -477,6 +477,6 @@ def test_dates_read_as_people_write_them(start: str, end: str | None, precision:
 
 def test_index_html_is_self_contained(repo: Path, tmp_path: Path) -> None:
     page = (publish(repo, tmp_path / "dist").directory / "index.html").read_text(encoding="utf-8")
-    outside_data = re.sub(r'<script type="application/json" id="timeline-data">.*?</script>', "", page, flags=re.S)
+    outside_data = re.sub(r'<script type="application/json" id="timeline-data">.*?</script>', "", page, flags=re.DOTALL)
     assert not re.search(r"(src|href)=\"(https?:)?//", outside_data) and "@import" not in outside_data
     assert page.count("<script") == 2 and "Content-Security-Policy" in page and "script-src 'sha256-" in page

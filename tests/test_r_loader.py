@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import ROOT, make_synthetic, read_rows, set_cells, write_rows
 
 import karabakh_timeline as kt
-from conftest import ROOT, make_synthetic, read_rows, set_cells, write_rows
 
 LOADER = ROOT / "R" / "read_timeline.R"
 SUMMARISE = Path(__file__).resolve().parent / "r" / "summarise.R"

@@ -5,8 +5,9 @@ import json
 import unicodedata
 from pathlib import Path
 
-import karabakh_timeline as kt
 from conftest import ROOT, read_rows, run, set_cells, snapshot, write_rows
+
+import karabakh_timeline as kt
 
 
 def test_synthetic_and_bundled_data_are_canonical(package: Path) -> None:

@@ -5,7 +5,6 @@ import re
 import shlex
 
 import yaml
-
 from conftest import ROOT, run
 
 
@@ -47,8 +46,9 @@ def test_every_command_and_option_used_exists() -> None:
 
 def test_contributing_date_examples_are_valid(package) -> None:
     """Every row of CONTRIBUTING.md's date table passes the validator's date and EDTF rules."""
-    import karabakh_timeline as kt
     from conftest import set_cells
+
+    import karabakh_timeline as kt
 
     text = (ROOT / "CONTRIBUTING.md").read_text()
     table = text[text.index("| what you know |"):].split("\n\n")[0].splitlines()[2:]

@@ -8,11 +8,26 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-from .codes import CODES  # noqa: E402
-from .load import InvalidDataError, Timeline, load  # noqa: E402
-from .package import PackageError  # noqa: E402
-from .report import Issue, Report  # noqa: E402
-from .validate import validate  # noqa: E402
+from typing import Any
+
+from .codes import CODES
+from .load import InvalidDataError, Timeline, load
+from .package import PackageError
+from .report import Issue, Report
+
+# Imported on first use (PEP 562): pandera alone takes a quarter of a second to import, which
+# commands that do not validate (diff, format, next-id, stats) need not pay.
+_LAZY = {"validate": "validator"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def schemas(references: Timeline | None = None) -> dict:
@@ -29,4 +44,4 @@ def schemas(references: Timeline | None = None) -> dict:
     return {name: compile_schema(r.schema, references=frames) for name, r in package.resources.items()}
 
 
-__all__ = ["CODES", "InvalidDataError", "Issue", "PackageError", "Report", "Timeline", "load", "schemas", "validate", "__version__"]
+__all__ = ["CODES", "InvalidDataError", "Issue", "PackageError", "Report", "Timeline", "__version__", "load", "schemas", "validate"]

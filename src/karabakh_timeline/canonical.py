@@ -51,8 +51,7 @@ def _sort_key(schema: TableSchema, positions: list[int]):
 def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list[Issue]]:
     """The canonical form of one CSV file's bytes, or None and the reasons it cannot be parsed."""
     name = resource.name
-    if data.startswith(BOM):
-        data = data[len(BOM):]
+    data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

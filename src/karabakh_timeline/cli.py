@@ -9,8 +9,8 @@ import sys
 import click
 
 from . import __version__
-from .render import FORMATS, render
-from .validate import validate as validate_package
+from .render import FORMATS
+
 
 def example(*commands: str) -> str:
     """An epilog, printed after the options, so that every help text ends in its example."""
@@ -42,6 +42,9 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     2 usage error, 3 cannot read the package (missing or broken
     datapackage.json, a path outside the package, a remote URL).
     """
+    from .render import render
+    from .validator import validate as validate_package  # imported here: pandera is slow to import
+
     report = validate_package(path)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
@@ -193,7 +196,9 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     3 cannot read the package or the previous release.
     """
     from .package import PackageError
-    from .publish import PublishError, publish as publish_release
+    from .publish import PublishError
+    from .publish import publish as publish_release
+    from .render import render
 
     try:
         result = publish_release(path, out, since=since, force=force, tag=tag)

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .cells import convert, type_issues
-from .package import Package, PackageError, open_package
+from .package import Package, open_package
 from .reader import read_table
 from .report import Issue
 from .schema import Field, TableSchema

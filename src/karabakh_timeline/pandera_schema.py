@@ -2,7 +2,7 @@
 
 pandera.io's frictionless import maps dates to strings and drops missing values and foreign keys;
 this one keeps them. The same compiled checks serve users (``kt.schemas()``) and the validator, whose
-pandera failure cases are mapped back to CSV lines in validate.py.
+pandera failure cases are mapped back to CSV lines in validator.py.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from .package import DESCRIPTOR, Package, open_package
 from .page import render_page
 from .render import dumps
 from .report import EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE, Report
-from .validate import validate
+from .validator import validate
 
 PRODUCT = "karabakh-timeline"
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-
 import sys
 from dataclasses import dataclass, field
 
@@ -47,7 +46,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _valid_utf8(data: bytes) -> bool:
+def _valid_utf8(data: bytes | memoryview) -> bool:
     """Arrow's SIMD UTF-8 check over the whole file, without decoding it into a Python string."""
     offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
     try:
@@ -165,7 +164,7 @@ def _scan(path) -> _Scan:
             if b"\x00" in block:
                 scan.clean = False
             # Validate UTF-8 up to the last complete character; the rest waits for the next block.
-            text = carry + block
+            text = carry + block if carry else block  # no copy in the usual case
             cut = len(text)
             for back in range(1, min(4, len(text)) + 1):
                 byte = text[-back]
@@ -173,9 +172,9 @@ def _scan(path) -> _Scan:
                     need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
                     cut = len(text) if need <= back else len(text) - back
                     break
-            if scan.clean and not _valid_utf8(text[:cut]):
+            if scan.clean and not _valid_utf8(memoryview(text)[:cut]):
                 scan.clean = False
-            carry = text[cut:]
+            carry = bytes(text[cut:])
     if carry and scan.clean and not _valid_utf8(carry):
         scan.clean = False
     return scan
@@ -215,7 +214,7 @@ def read_table(resource: Resource) -> RawTable:
     if parsed is None:
         if data is None:
             data = resource.path.read_bytes()
-            data = data[len(BOM):] if data.startswith(BOM) else data
+            data = data.removeprefix(BOM)
         parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if data.count(b'"') % 2 == 0 else None
         parsed = parsed or _parse_slow(name, data, width)
     cells, lines, parse_issues = parsed

@@ -60,8 +60,8 @@ def compute_stats(tl: Timeline) -> dict[str, Any]:
 def render_markdown(stats: dict[str, Any]) -> str:
     """Stats as Markdown tables (README shows this)."""
     ev = stats["events"]
-    lines = [f"Version {stats['version']}: {ev['total']} events from {ev['first_date']} to {ev['last_date']}, "
-             f"{stats['statements']['total']} statements.", "",
+    lines = [(f"Version {stats['version']}: {ev['total']} events from {ev['first_date']} to {ev['last_date']}, "
+              f"{stats['statements']['total']} statements."), "",
              "| table | rows |", "| --- | ---: |"]
     lines += [f"| {t} | {n:,} |" for t, n in stats["rows"].items()]
     lines += ["", "| sourcing | share of events |", "| --- | ---: |",
@@ -79,8 +79,8 @@ def render_markdown(stats: dict[str, Any]) -> str:
 def render_text(stats: dict[str, Any]) -> str:
     """Stats as aligned plain text for a terminal."""
     ev = stats["events"]
-    out = [f"karabakh-timeline {stats['version']}: {ev['total']} events ({ev['first_date']} to {ev['last_date']}), "
-           f"{stats['statements']['total']} statements"]
+    out = [(f"karabakh-timeline {stats['version']}: {ev['total']} events ({ev['first_date']} to {ev['last_date']}), "
+            f"{stats['statements']['total']} statements")]
 
     def block(title: str, data: dict[str, Any]) -> None:
         out.append(f"\n{title}")

@@ -134,4 +134,4 @@ def _display_path(path: Path) -> str:
         return str(path)
 
 
-__all__ = ["validate", "pandera_issues"]
+__all__ = ["pandera_issues", "validate"]
