@@ -1,6 +1,6 @@
 """Benchmark: `karabakh-timeline validate` against `frictionless validate` on the same synthetic package.
 
-Usage: python scripts/bench_validate.py [N_EVENTS] [--dir DIR] [--skip-frictionless]
+Usage: python scripts/bench_validate.py [N_EVENTS] [--dir DIR] [--repeat R] [--skip-frictionless]
 
 Builds (or reuses) a synthetic package of N events (scripts/make_synthetic.py), runs both commands
 once each in this one run, and prints wall time, peak RSS, the speed ratio and both verdicts.
@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the synthetic package lives (default /tmp/kt-bench-N)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of our validator; the median is shown (frictionless runs once)")
     parser.add_argument("--skip-frictionless", action="store_true", help="time only our validator")
     args = parser.parse_args()
     pkg = args.dir or Path(f"/tmp/kt-bench-{args.n}")
@@ -50,7 +51,8 @@ def main() -> None:
     rows = sum(p.read_bytes().count(b"\n") - 1 for p in (pkg / "data").glob("*.csv"))
     size = sum(p.stat().st_size for p in (pkg / "data").glob("*.csv")) / 2**20
     print(f"package: {args.n:,} events, {rows:,} rows, {size:,.0f} MiB of CSV")
-    results = {"karabakh-timeline validate": measure([_tool("karabakh-timeline"), "validate", str(pkg)])}
+    runs = sorted(measure([_tool("karabakh-timeline"), "validate", str(pkg)]) for _ in range(max(1, args.repeat)))
+    results = {"karabakh-timeline validate": runs[len(runs) // 2]}  # the median run by time
     if not args.skip_frictionless:
         results["frictionless validate"] = measure([_tool("frictionless"), "validate", str(pkg / "datapackage.json")])
     print(f"{'command':<28} {'seconds':>9} {'peak RSS MiB':>13} {'exit':>5}")
@@ -58,7 +60,8 @@ def main() -> None:
         print(f"{name:<28} {secs:>9.2f} {rss:>13,.0f} {code:>5}")
     if len(results) == 2:
         ours, theirs = results["karabakh-timeline validate"][0], results["frictionless validate"][0]
-        print(f"ratio: karabakh-timeline is {theirs / ours:.1f}x faster than frictionless-py")
+        print(f"ratio: karabakh-timeline is {theirs / ours:.1f}x faster than frictionless-py "
+              f"(our runs: {', '.join(f'{r[0]:.2f}' for r in runs)} s; load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from .schema import Field, TableSchema
 _INTEGER = r"^[+-]?[0-9]{1,18}$"
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ARROW = {"integer": pa.int64(), "date": pa.date32()}
 _BOOLEAN_TRUE, _BOOLEAN_FALSE = ["true", "True", "TRUE", "1"], ["false", "False", "FALSE", "0"]
 
 
@@ -52,6 +53,15 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         if schema.missing_values == ("",) and isinstance(column, pa.ChunkedArray):
             return _null_where_empty(column), np.zeros(len(column), bool)
         return pc.if_else(missing, pa.scalar(None, column.type), column), np.zeros(len(column), bool)
+    if fld.type in ("integer", "date"):
+        # Arrow's own cast is strict (exact YYYY-MM-DD on the calendar; plain digits) but all or
+        # nothing: it types a clean column in one step, and only a column with a bad cell takes
+        # the cell-by-cell path below to find which.
+        try:
+            typed = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), _ARROW[fld.type])
+            return typed, np.zeros(len(column), bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     if fld.type == "integer":
         ok = pc.match_substring_regex(column, _INTEGER)
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))

@@ -285,11 +285,16 @@ def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.
 def _drop_blank_rows(name: str, cells: list, lines: np.ndarray) -> tuple[list, np.ndarray, list[Issue]]:
     if not len(lines) or not cells:
         return cells, lines, []
-    blank = None
-    for col in cells:
-        empty = pc.equal(pc.binary_length(col), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-    blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    # Only rows whose first cell is empty can be blank: the other columns are looked at for those.
+    candidates = np.flatnonzero(np.asarray(pc.equal(pc.binary_length(cells[0]), 0).to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(candidates):
+        return cells, lines, []
+    picked = pa.array(candidates)
+    blank_candidates = np.ones(len(candidates), dtype=bool)
+    for col in cells[1:]:
+        blank_candidates &= np.asarray(pc.equal(pc.binary_length(pc.take(col, picked)), 0).to_numpy(zero_copy_only=False), dtype=bool)
+    blank_np = np.zeros(len(lines), dtype=bool)
+    blank_np[candidates[blank_candidates]] = True
     if not blank_np.any():
         return cells, lines, []
     issues = [Issue("blank-row", "a row with no values", name, int(line)) for line in lines[blank_np]]
