@@ -155,3 +155,9 @@ def test_unsafe_text_fast_path_agrees_with_the_regex() -> None:
         series = pd.Series(sample, dtype="string[pyarrow]")
         expected = [v is not None and re.search(python_rule, v) is not None for v in sample]
         assert list(unsafe_mask(series)) == expected, sample
+
+
+def test_integer_lexical_forms(package: Path) -> None:
+    set_cells(package, "events", 2, fatalities_low="+5", fatalities_best="007", fatalities_high="12")
+    assert kt.validate(package, today=TODAY).issues == []
+    assert list(kt.load(package).events.loc[0, ["fatalities_low", "fatalities_best"]]) == [5, 7]

@@ -65,7 +65,7 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
     if fld.type == "integer":
         ok = pc.match_substring_regex(column, _INTEGER)
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
-        typed = pc.cast(clean, pa.int64())
+        typed = pc.cast(pc.replace_substring_regex(clean, r"^\+", ""), pa.int64())  # Arrow refuses a leading +
     elif fld.type == "number":
         ok = pc.match_substring_regex(column, _NUMBER)
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
