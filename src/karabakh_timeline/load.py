@@ -35,6 +35,7 @@ class TypedTable:
     bad: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cells that failed typing
     readable: bool = True
     absent: frozenset[str] = frozenset()  # schema fields with no column in the file (reported once, as missing-column)
+    arrow: pa.Table | None = None  # the typed columns as Arrow, when read with pandas=False (frame is then None)
 
 
 def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Field, ...]) -> pd.DataFrame:
@@ -46,8 +47,12 @@ def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Fie
     return frame
 
 
-def read_typed(package: Package, name: str) -> TypedTable:
-    """Read and type one resource of an opened package."""
+def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTable:
+    """Read and type one resource of an opened package.
+
+    pandas=False keeps the typed columns as an Arrow table (TypedTable.arrow) and skips the
+    conversion to pandas, for callers that work in Arrow (the diff).
+    """
     resource = package.resources[name]
     schema = resource.schema
     raw = read_table(resource)
@@ -63,8 +68,11 @@ def read_typed(package: Package, name: str) -> TypedTable:
         if mask.any():
             bad[f.name] = mask
             issues += type_issues(name, f, raw.columns[f.name], mask, raw.lines)
-    frame = _to_pandas(columns, schema.fields)
     absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
+    if not pandas:
+        table = pa.table({f.name: columns[f.name] for f in schema.fields})
+        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table)  # type: ignore[arg-type]
+    frame = _to_pandas(columns, schema.fields)
     return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent)
 
 

@@ -55,7 +55,9 @@ class RowDiff:
 
 
 def _arrow(t: TypedTable) -> pa.Table:
-    """The typed frame as an Arrow table (strings zero-copy), dates as date32."""
+    """The typed table in Arrow (strings zero-copy), dates as date32."""
+    if t.arrow is not None:
+        return t.arrow
     table = pa.Table.from_pandas(t.frame, preserve_index=False)
     for f in t.schema.fields:
         if f.type == "date":

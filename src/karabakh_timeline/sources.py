@@ -177,9 +177,10 @@ def check_opened(package: Package, label: str, scope: set[str]) -> None:
             raise PackageError(Issue(issue.code, f"{label}: {issue.message}", issue.table, issue.line, issue.field, issue.value))
 
 
-def read_side(package: Package, name: str, label: str) -> tuple[TypedTable, list[Issue]]:
-    """Read one table and the warnings to show; damage that loses rows (parse errors, ragged rows) raises PackageError."""
-    t = read_typed(package, name)
+def read_side(package: Package, name: str, label: str, *, pandas: bool = False) -> tuple[TypedTable, list[Issue]]:
+    """Read one table (typed, as Arrow unless pandas) and the warnings to show; damage that loses
+    rows (parse errors, ragged rows) raises PackageError."""
+    t = read_typed(package, name, pandas=pandas)
     for issue in t.issues:
         if issue.code in _FATAL or not t.readable:
             where = f" line {issue.line}" if issue.line else ""
@@ -204,7 +205,7 @@ def retired_ids(package: Package, label: str) -> tuple[dict[str, set[str]], set[
     id_tables = set(schema.field("table").enum or ID_TABLES) if "table" in schema.field_names else set(ID_TABLES)
     if "id" not in schema.field_names:
         return {}, id_tables, []
-    t, warnings = read_side(package, "retired_ids", label)
+    t, warnings = read_side(package, "retired_ids", label, pandas=True)
     tables = t.frame["table"].tolist() if "table" in t.frame else [None] * len(t.frame)
     by_table: dict[str, set[str]] = {}
     for rid, table in zip(t.frame["id"].tolist(), tables):
