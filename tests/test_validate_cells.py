@@ -161,3 +161,13 @@ def test_integer_lexical_forms(package: Path) -> None:
     set_cells(package, "events", 2, fatalities_low="+5", fatalities_best="007", fatalities_high="12")
     assert kt.validate(package, today=TODAY).issues == []
     assert list(kt.load(package).events.loc[0, ["fatalities_low", "fatalities_best"]]) == [5, 7]
+
+
+def test_unsorted_tables_are_checked_for_duplicate_keys_too(package: Path) -> None:
+    rows = read_rows(package, "event_actors")
+    write_rows(package, "event_actors", [rows[0]] + list(reversed(rows[1:])))  # unique, not in key order
+    assert kt.validate(package, today=TODAY).issues == []
+    rows = read_rows(package, "event_actors")
+    write_rows(package, "event_actors", rows[:2] + [rows[-1]] + rows[2:])  # a repeat in the middle
+    found = [(i.code, i.line, i.field) for i in kt.validate(package, today=TODAY).issues]
+    assert found == [("duplicate-key", len(rows) + 1, "event_id,actor_id,role")]

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute
 
-from .cells import isin, value_set
+from .cells import arrow, isin, value_set
 from .schema import Field, ForeignKey, TableSchema
 
 
@@ -60,6 +62,41 @@ def _fk_check(fk: ForeignKey, target: pd.DataFrame | None, key_cache: dict[tuple
     return pa.Check(check, error="foreign-key:" + ",".join(fk.fields))
 
 
+def _strictly_increasing(frame: pd.DataFrame, key: tuple[str, ...]) -> bool:
+    """True when the key columns increase strictly from row to row (lexicographically).
+
+    Canonical files are sorted by primary key, so this one vectorised pass usually proves the
+    key unique without hashing every row; missing values make it False.
+    """
+    n = len(frame)
+    if n < 2:
+        return True
+    greater = None
+    equal_so_far = None
+    for name in key:
+        column = arrow(frame[name])
+        if pyarrow.types.is_timestamp(column.type) or pyarrow.types.is_date(column.type):
+            column = pyarrow.compute.cast(column, pyarrow.int64())
+        later, earlier = column.slice(1), column.slice(0, n - 1)
+        gt = pyarrow.compute.greater(later, earlier)
+        eq = pyarrow.compute.equal(later, earlier)
+        step = gt if equal_so_far is None else pyarrow.compute.and_(equal_so_far, gt)
+        greater = step if greater is None else pyarrow.compute.or_(greater, step)
+        equal_so_far = eq if equal_so_far is None else pyarrow.compute.and_(equal_so_far, eq)
+    return bool(pyarrow.compute.all(pyarrow.compute.fill_null(greater, False)).as_py())
+
+
+def _pk_check(key: tuple[str, ...]) -> pa.Check:
+    """A dataframe-level check: no primary key appears twice (every repeat after the first fails)."""
+
+    def check(frame: pd.DataFrame) -> pd.Series:
+        if _strictly_increasing(frame, key):
+            return pd.Series(True, index=frame.index)
+        return ~frame.duplicated(subset=list(key), keep="first")
+
+    return pa.Check(check, error="duplicate-key")
+
+
 def compile_schema(
     schema: TableSchema,
     *,
@@ -93,11 +130,11 @@ def compile_schema(
             frame_checks.append(_fk_check(fk, None, key_cache))
         elif references is not None and fk.resource in references:
             frame_checks.append(_fk_check(fk, references[fk.resource], key_cache))
+    if schema.primary_key:
+        frame_checks.insert(0, _pk_check(schema.primary_key))
     return pa.DataFrameSchema(
         columns,
         checks=frame_checks,
-        unique=list(schema.primary_key) or None,
-        report_duplicates="exclude_first",
         strict=True,
         ordered=True,
         name=schema.name,

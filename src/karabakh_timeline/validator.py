@@ -21,7 +21,6 @@ from .rules import run_rules
 _PANDERA_CODES = {
     "not_nullable": "missing-value",
     "field_uniqueness": "duplicate-value",
-    "multiple_fields_uniqueness": "duplicate-key",
 }
 _MESSAGES = {
     "missing-value": "a required value is missing",
