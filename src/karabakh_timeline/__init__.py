@@ -1,13 +1,6 @@
 """karabakh-timeline: the sourced, versioned timeline of the Karabakh conflict as a data package."""
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("karabakh-timeline")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
 from typing import Any
 
 from .codes import CODES
@@ -21,6 +14,13 @@ _LAZY = {"validate": "validator"}
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("karabakh-timeline")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     if name in _LAZY:
         import importlib
 

@@ -8,7 +8,6 @@ import sys
 
 import click
 
-from . import __version__
 from .render import FORMATS
 
 
@@ -19,7 +18,7 @@ def example(*commands: str) -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=example("karabakh-timeline validate --strict"))
-@click.version_option(__version__, prog_name="karabakh-timeline")
+@click.version_option(package_name="karabakh-timeline", prog_name="karabakh-timeline")  # looked up only for --version
 def main() -> None:
     """Validate, diff and publish the Karabakh conflict timeline data package.
 

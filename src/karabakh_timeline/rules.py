@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from functools import lru_cache
 
-import langcodes
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -307,6 +306,8 @@ def country_code(tables: Tables, today: dt.date) -> Iterator[Issue]:
 
 @lru_cache(maxsize=4096)
 def _is_language(tag: str) -> bool:
+    import langcodes  # imported on first use: its tables take a tenth of a second to load
+
     return bool(langcodes.tag_is_valid(tag))
 
 
