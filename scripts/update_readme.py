@@ -90,7 +90,7 @@ def render(text: str) -> str:
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- {name}:start --> block")
         content = func()
-        text = pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
+        text = pattern.sub(lambda m, content=content: m.group(1) + content + m.group(2), text)
     return text
 
 
