@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sys
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .package import Resource, open_package
+from .reader import read_records
 from .report import Issue
 from .schema import TableSchema
 
@@ -57,21 +57,8 @@ def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return None, [Issue("encoding-error", f"byte 0x{data[exc.start]:02x} is not valid UTF-8; fix the encoding first", name, line)]
-    csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[list[str]] = []
-    issues: list[Issue] = []
-    previous_end = 0
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if rows and record and len(record) != len(rows[0]):
-                code = "missing-cell" if len(record) < len(rows[0]) else "extra-cell"
-                issues.append(Issue(code, f"{len(record)} cells where the header has {len(rows[0])}", name, start))
-            rows.append([unicodedata.normalize("NFC", value) for value in record])
-    except csv.Error as exc:
-        issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
+    records, issues = read_records(name, text)
+    rows = [[unicodedata.normalize("NFC", value) for value in record] for _, record in records]
     if issues:
         return None, issues
     if not rows:

@@ -17,7 +17,6 @@ from .schema import Field, TableSchema
 _INTEGER = r"^[+-]?[0-9]{1,18}$"
 _NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_ARROW = {"integer": pa.int64(), "date": pa.date32()}
 _BOOLEAN_TRUE, _BOOLEAN_FALSE = ["true", "True", "TRUE", "1"], ["false", "False", "FALSE", "0"]
 
 
@@ -58,7 +57,7 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         # nothing: it types a clean column in one step, and only a column with a bad cell takes
         # the cell-by-cell path below to find which.
         try:
-            typed = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), _ARROW[fld.type])
+            typed = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), fld.arrow_type())
             return typed, np.zeros(len(column), bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass

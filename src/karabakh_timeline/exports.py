@@ -24,12 +24,11 @@ SQLITE_NAME = "karabakh-timeline.sqlite"
 FLAT_NAME = "events_flat.csv"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: a spreadsheet runs these
 _SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
-_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_()}
 
 
 def arrow_field(f: Field) -> pa.Field:
     """The Arrow field of a Table Schema field: enums as dictionary strings, the rest by type."""
-    kind = pa.dictionary(pa.int32(), pa.string()) if f.enum is not None and f.type == "string" else _ARROW_TYPES[f.type]
+    kind = pa.dictionary(pa.int32(), pa.string()) if f.enum is not None and f.type == "string" else f.arrow_type()
     metadata = {"description": f.description} if f.description else None
     return pa.field(f.name, kind, nullable=not f.required, metadata=metadata)
 

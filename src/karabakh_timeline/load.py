@@ -20,7 +20,6 @@ _ARROW_TO_PANDAS = {
     pa.float64(): pd.Float64Dtype(),
     pa.bool_(): pd.BooleanDtype(),
 }
-_ARROW_TYPE = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_()}
 
 
 @dataclass
@@ -61,7 +60,7 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
     bad: dict[str, np.ndarray] = {}
     for f in schema.fields:
         if f.name not in raw.columns:
-            columns[f.name] = pa.nulls(raw.nrows, _ARROW_TYPE[f.type])
+            columns[f.name] = pa.nulls(raw.nrows, f.arrow_type())
             continue
         typed, mask = convert(raw.columns[f.name], f, schema)
         columns[f.name] = typed

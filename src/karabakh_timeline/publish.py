@@ -25,10 +25,11 @@ from typing import Any
 from .canonical import canonical_bytes
 from .changelog import changelog, changelog_section
 from .exports import write_exports
-from .package import DESCRIPTOR, Package, open_package
+from .package import DESCRIPTOR, Package, PackageError, open_package
 from .page import render_page
 from .render import dumps
 from .report import EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE, Report
+from .sources import extract_revision
 from .validator import validate
 
 PRODUCT = "karabakh-timeline"
@@ -93,32 +94,6 @@ def release_tags(root: Path) -> list[tuple[tuple[int, int, int], str]]:
 def _commit(root: Path, rev: str) -> str | None:
     found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     return found.stdout.strip() if found.returncode == 0 else None
-
-
-def extract_package(root: Path, commit: str, prefix: str, dest: Path) -> Path:
-    """Copy the package at prefix/ of a commit (descriptor, data, schemas) into dest, read-only git plumbing."""
-    def blob(rel: str) -> bytes | None:
-        shown = subprocess.run(["git", "cat-file", "blob", f"{commit}:{prefix}{rel}"], cwd=root, capture_output=True, check=False)
-        return shown.stdout if shown.returncode == 0 else None
-
-    descriptor = blob(DESCRIPTOR)
-    if descriptor is None:
-        raise PublishError(f"the previous release {commit[:12]} has no {prefix}{DESCRIPTOR}", EXIT_UNREADABLE)
-    dest.mkdir(parents=True)
-    (dest / DESCRIPTOR).write_bytes(descriptor)
-    try:
-        raw = json.loads(descriptor.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return dest  # opening it reports the broken descriptor
-    for resource in raw.get("resources", []) if isinstance(raw, dict) else []:
-        for key in ("path", "schema"):
-            rel = resource.get(key) if isinstance(resource, dict) else None
-            if isinstance(rel, str) and rel and ".." not in Path(rel).parts and not Path(rel).is_absolute() and "://" not in rel:
-                data = blob(rel)
-                if data is not None:
-                    (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (dest / rel).write_bytes(data)
-    return dest
 
 
 def release_time(root: Path | None) -> dt.datetime:
@@ -363,7 +338,10 @@ def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[s
         assert root is not None
         prefix = package.root.resolve().relative_to(root.resolve()).as_posix()
         with tempfile.TemporaryDirectory(prefix=f"{PRODUCT}-publish-") as scratch:
-            old = extract_package(root, previous[1], "" if prefix == "." else prefix + "/", Path(scratch) / "previous")
+            try:
+                old = extract_revision(root, previous[1], "" if prefix == "." else prefix, Path(scratch) / "previous")
+            except PackageError as exc:
+                raise PublishError(f"the previous release {previous[0]}: {exc.issue.message}", EXIT_UNREADABLE) from exc
             diff = diff_packages(str(old), str(package.descriptor_path))
         old_version = previous[0][1:] if since is None else diff.old_version
         _check_bump(diff, previous[0], old_version, version)

@@ -252,34 +252,38 @@ def _parse_fast(source: str | pa.Buffer, width: int, physical: int) -> tuple[lis
     return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
 
 
-def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.ndarray, list[Issue]]:
-    """Python's csv module: exact starting line of every record, ragged rows and parse errors."""
+def read_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
+    """Every record with the physical line it starts on (Python's csv module, strict), header first.
+
+    A blank line is an empty record. Records whose cell count differs from the header's, and a
+    parse error (after which nothing more can be read), become issues and are left out.
+    """
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
     issues: list[Issue] = []
-    rows: list[list[str]] = []
-    lines: list[int] = []
     previous_end = 0
     try:
-        next(reader)  # header, read separately
-        previous_end = reader.line_num
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not record:
-                record = [""] * width  # a blank line: reported with other blank rows
-            if len(record) < width:
-                issues.append(Issue("missing-cell", f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
+            width = len(records[0][1]) if records else len(record)
+            if record and len(record) != width:
+                code = "missing-cell" if len(record) < width else "extra-cell"
+                issues.append(Issue(code, f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
                 continue
-            if len(record) > width:
-                issues.append(Issue("extra-cell", f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
-                continue
-            rows.append(record)
-            lines.append(start)
+            records.append((start, record))
     except csv.Error as exc:
         issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
-    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(width)]
-    return columns, np.asarray(lines, dtype=np.int64), issues
+    return records, issues
+
+
+def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.ndarray, list[Issue]]:
+    """Python's csv module: exact starting line of every record, ragged rows and parse errors."""
+    records, issues = read_records(name, data.decode("utf-8"))
+    body = [(line, record or [""] * width) for line, record in records[1:]]  # blank lines: reported as blank rows
+    columns = [pa.array([r[i] for _, r in body], pa.string()) for i in range(width)]
+    return columns, np.asarray([line for line, _ in body], dtype=np.int64), issues
 
 
 def _drop_blank_rows(name: str, cells: list, lines: np.ndarray) -> tuple[list, np.ndarray, list[Issue]]:

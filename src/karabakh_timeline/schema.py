@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 TYPES = ("string", "integer", "number", "date", "boolean")
+_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_()}
 CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 
 
@@ -37,6 +39,10 @@ class Field:
     def enum(self) -> list[Any] | None:
         """The allowed values, in the schema's order, or None."""
         return self.constraints.get("enum")
+
+    def arrow_type(self) -> pa.DataType:
+        """The Arrow type of this field's typed values (enums stay strings here)."""
+        return _ARROW_TYPES[self.type]
 
     def pandas_dtype(self) -> Any:
         """The dtype of this field in frames returned by load()."""

@@ -121,14 +121,25 @@ def _from_git(rev: str, workdir: Path) -> Side:
     package_dir = next((d for d in (prefix.rstrip("/"), "") if posixpath.join(d, DESCRIPTOR) in blobs), None)
     if package_dir is None:
         raise PackageError(Issue("package-not-found", f"revision {rev} ({commit[:12]}) has no {DESCRIPTOR}", value=rev))
-    dest = workdir / "git"
+    return Side(rev, "git", extract_revision(root, commit, package_dir, workdir / "git", blobs), commit)
+
+
+def extract_revision(root: Path, commit: str, package_dir: str, dest: Path, blobs: dict[str, str] | None = None) -> Path:
+    """Copy the package at package_dir ("" for the repository root) of a commit into dest, with
+    read-only git plumbing: the descriptor and the files it references, nothing else.
+
+    Returns the copied datapackage.json; PackageError when the commit has none there.
+    """
+    blobs = _tree(root, commit) if blobs is None else blobs
     descriptor_rel = posixpath.join(package_dir, DESCRIPTOR)
+    if descriptor_rel not in blobs:
+        raise PackageError(Issue("package-not-found", f"commit {commit[:12]} has no {descriptor_rel}", value=commit))
     _write_blob(root, blobs[descriptor_rel], dest / DESCRIPTOR)
     for rel in _referenced_paths(dest / DESCRIPTOR):
         full = posixpath.normpath(posixpath.join(package_dir, rel))
         if not _unsafe_member(rel) and full in blobs:
             _write_blob(root, blobs[full], dest / rel)
-    return Side(rev, "git", dest / DESCRIPTOR, commit)
+    return dest / DESCRIPTOR
 
 
 def _tree(root: Path, commit: str) -> dict[str, str]:
