@@ -86,14 +86,14 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     d = _dates(rng, n_events)
     best = rng.integers(0, 50, n_events)
     known = rng.random(n_events) < 0.3
-    _write(out, "events", {
+    events_columns = {
         "event_id": events, "title": _text(rng, n_events, 4, "Synthetic"), "summary": _text(rng, n_events, 25, "Synthetic summary:"),
         "event_type": np.array(event_types)[rng.integers(0, len(event_types), n_events)], **d,
         "place_id": places[rng.integers(0, n_places, n_events)],
-        "verification": np.array(["confirmed", "single_source", "party_claim", "disputed"])[rng.integers(0, 4, n_events)],
+        "verification": rng.integers(0, 4, n_events),  # replaced below, once the sources are known
         "fatalities_best": np.where(known, best.astype(str), ""), "fatalities_low": np.where(known, (best // 2).astype(str), ""),
         "fatalities_high": np.where(known, (best * 2).astype(str), ""),
-    }, n_events)
+    }
     _write(out, "places", {
         "place_id": places, "name": _text(rng, n_places, 1, "Place"), "place_type": "village",
         "latitude": np.round(rng.uniform(38.5, 41.5, n_places), 4), "longitude": np.round(rng.uniform(44.0, 50.0, n_places), 4),
@@ -104,10 +104,23 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
         "actor_id": actors, "name": _text(rng, n_actors, 2, "Actor"), "actor_type": np.where(np.arange(n_actors) % 5 == 0, "state", "person"),
         "country_code": "ARM", "parent_actor_id": parents, "wikidata_qid": np.char.add("Q", (np.arange(n_actors) + 100).astype(str)),
     }, n_actors)
+    # Publishers take turns over the sides, so that two consecutive sources (an event's pair) always
+    # corroborate each other independently under the trust model.
+    n_publishers = max(4, n_sources // 50)
+    publishers = _ids("pub", n_publishers)
+    host = np.char.add(np.char.add("news", np.arange(n_publishers).astype(str)), ".example.org")
+    sides = np.array(["none", "armenia", "azerbaijan", "nagorno_karabakh"])[np.arange(n_publishers) % 4]
+    _write(out, "publishers", {
+        "publisher_id": publishers, "name": np.char.add("Example News ", np.arange(n_publishers).astype(str)), "domains": host,
+        "kind": "news_agency", "side": sides, "state_controlled": "false", "country_code": "ARM",
+    }, n_publishers)
+    source_publisher = np.arange(n_sources) % n_publishers
     _write(out, "sources", {
-        "source_id": sources, "url": np.char.add("https://example.org/news/", np.arange(n_sources).astype(str)),
-        "title": _text(rng, n_sources, 5, "Report"), "publisher": "Example News", "source_type": "news", "language": "en",
-        "published_date": "2023-05-04", "accessed_date": "2026-11-27",
+        "source_id": sources,
+        "url": np.char.add(np.char.add(np.char.add("https://", host[source_publisher]), "/news/"), np.arange(n_sources).astype(str)),
+        "title": _text(rng, n_sources, 5, "Report") + " " + pd.Series(np.arange(n_sources).astype(str)),
+        "publisher_id": publishers[source_publisher], "source_type": "news", "language": "en",
+        "published_date": "2024-01-15", "accessed_date": "2026-11-27",
     }, n_sources)
     n_roles = n_actors
     _write(out, "actor_roles", {
@@ -117,6 +130,12 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     # event_sources: 1 or 2 distinct sources per event (about 1.6 per event).
     two = rng.random(n_events) < 0.6
     first = rng.integers(0, n_sources - 1, n_events)
+    # Two sources always corroborate (see the publishers above); one source never does.
+    single = np.array(["single_source", "single_source", "party_claim", "disputed"])[events_columns["verification"]]
+    verification = np.where(two, "confirmed", single)
+    events_columns["verification"] = verification
+    events_columns["notes"] = np.where(verification == "disputed", "Synthetic note: the parties dispute this account.", "")
+    _write(out, "events", events_columns, n_events)
     es_event = np.concatenate([events, events[two]])
     es_source = np.concatenate([sources[first], sources[first[two] + 1]])
     _write(out, "event_sources", {"event_id": es_event, "source_id": es_source}, len(es_event))
@@ -131,7 +150,7 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     _write(out, "statements", {
         "statement_id": _ids("stm", n_statements), **sd, "speaker_id": actors[rng.integers(0, n_actors, n_statements)],
         "speech_act": np.array(["claim", "deny", "accuse", "welcome"])[rng.integers(0, 4, n_statements)],
-        "text": _text(rng, n_statements, 12, "Synthetic statement:"), "text_kind": "paraphrase", "language": "en",
+        "text": _text(rng, n_statements, 12, "Synthetic statement:"), "text_kind": "paraphrase", "language": "en", "original_language": "en",
         "event_id": events[rng.integers(0, n_events, n_statements)], "source_id": sources[rng.integers(0, n_sources, n_statements)],
     }, n_statements)
     n_retired = max(1, n_events // 1000)

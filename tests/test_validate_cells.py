@@ -57,7 +57,7 @@ CASES = [
     ("minimum", _cells("events", 3, fatalities_low="-1", fatalities_best="", fatalities_high=""), "out-of-range", "events", 3, "fatalities_low", "-1"),
     ("duplicate-composite-key", _append_copy("event_sources", 2), "duplicate-key", "event_sources", 9, "event_id,source_id", "evt_000000,src_000000"),
     ("duplicate-key", _append_copy("retired_ids", 2), "duplicate-key", "retired_ids", 3, "id", "stm_000002"),
-    ("foreign-key", _cells("event_sources", 3, source_id="src_999999"), "foreign-key", "event_sources", 3, "source_id", "src_999999"),
+    ("foreign-key", _cells("event_actors", 3, actor_id="act_999999"), "foreign-key", "event_actors", 3, "actor_id", "act_999999"),
     ("foreign-key-self", _cells("actors", 3, parent_actor_id="act_999999"), "foreign-key", "actors", 3, "parent_actor_id", "act_999999"),
     ("country-code", _cells("places", 3, country_code="XYZ"), "country-code", "places", 3, "country_code", "XYZ"),
     ("language-tag", _cells("sources", 3, language="qq"), "language-tag", "sources", 3, "language", "qq"),
@@ -72,7 +72,7 @@ CASES = [
     ("formula", _cells("events", 3, title="=HYPERLINK(\"http://x\")"), "unsafe-text", "events", 3, "title", "=HYPERLINK(\"http://x\")"),
     ("double-space", _cells("actors", 2, name="Actor  two"), "unsafe-text", "actors", 2, "name", "Actor  two"),
     ("trailing-space", _cells("places", 4, name="Place "), "unsafe-text", "places", 4, "name", "Place "),
-    ("url-scheme", _cells("sources", 2, url="ftp://example.org/x"), "url-scheme", "sources", 2, "url", "ftp://example.org/x"),
+    ("url-scheme", _cells("sources", 2, url="ftp://news0.example.org/x"), "url-scheme", "sources", 2, "url", "ftp://news0.example.org/x"),
     ("fatalities-order", _cells("events", 2, fatalities_low="10", fatalities_best="", fatalities_high="5"), "fatalities-order", "events", 2, "fatalities_high", "5"),
     ("self-relation", _cells("event_relations", 2, related_event_id="evt_000003"), "self-relation", "event_relations", 2, "related_event_id", "evt_000003"),
 ]
@@ -117,7 +117,7 @@ def test_role_period_warning(package: Path) -> None:
 def test_all_problems_in_one_pass(package: Path) -> None:
     set_cells(package, "events", 2, event_type="battle")
     set_cells(package, "places", 3, latitude="95")
-    set_cells(package, "sources", 4, url="gopher://x")
+    set_cells(package, "sources", 4, url="gopher://news2.example.org/x")
     report = kt.validate(package, today=TODAY)
     assert sorted((i.code, i.table, i.line) for i in report.issues) == [
         ("enum-value", "events", 2), ("out-of-range", "places", 3), ("url-scheme", "sources", 4)]

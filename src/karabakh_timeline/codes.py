@@ -78,6 +78,17 @@ _CODES = [
     Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
     Code("speaker-without-role", RULE, "warning", "A person who makes a statement has no office recorded in actor_roles."),
     Code("self-relation", RULE, "error", "An event related to itself."),
+    # Trust model (README, "Trust model").
+    Code("verification-unsupported", RULE, "error", "A confirmed event without independent corroboration: two distinct original publishers (not reference, aggregator or blog; not published before the event) with one third-party, or one from each side."),
+    Code("verification-understated", RULE, "warning", "A single_source or party_claim event whose sources already give independent corroboration."),
+    Code("dispute-unrecorded", RULE, "warning", "A disputed event with no linked statement that contests it (deny, reject, accuse, claim) and no note saying who disputes what."),
+    Code("source-weak-only", RULE, "error", "An event or statement whose only sources are aggregators or blogs without a known original publisher."),
+    Code("verbatim-language", RULE, "error", "A verbatim statement whose original_language is unknown or differs from language (an English rendering of other words is a translation)."),
+    Code("url-publisher-mismatch", RULE, "warning", "A source URL whose host is not one of its publisher's (or original publisher's) domains."),
+    Code("url-host", RULE, "error", "A URL whose host cannot be a real publishing address: a trailing dot, an IP address, no dot, or a host a publisher lists in bad_hosts."),
+    Code("source-before-event", RULE, "warning", "A source published before the start of the event it is linked to."),
+    Code("duplicate-source", RULE, "error", "Two sources with the same URL, or the same story of the same original publisher (same title)."),
+    Code("publisher-duplicate", RULE, "error", "Two publishers share a domain or a name (aliases included): one outlet, one row."),
     # Comparing two versions.
     Code("unrecorded-removal", DIFF, "error", "A row's ID disappeared from NEW without an entry in NEW's retired_ids."),
 ]

@@ -19,6 +19,7 @@ from .cells import convert
 from .package import Package
 from .reader import read_table
 from .schema import Field, TableSchema
+from .trust import corroboration_of_arrow, describe
 
 SQLITE_NAME = "karabakh-timeline.sqlite"
 FLAT_NAME = "events_flat.csv"
@@ -173,9 +174,11 @@ def flat_events(tables: dict[str, pa.Table], schemas: dict[str, TableSchema]) ->
     urls: dict[str, list[str]] = {}
     for r in tables["event_sources"].to_pylist() if "event_sources" in tables else []:
         urls.setdefault(r["event_id"], []).append(r["source_id"])
+    corr = corroboration_of_arrow(tables) if "publishers" in tables else None
     names = schemas["events"].field_names
     at = names.index("place_id") + 1 if "place_id" in names else len(names)
-    header = names[:at] + ["place_name"] + names[at:] + [f"actors_{role}" for role in roles] + ["source_urls"]
+    trust = ["corroboration", "corroborating_publishers"] if corr is not None else []
+    header = names[:at] + ["place_name"] + names[at:] + [f"actors_{role}" for role in roles] + ["source_urls"] + trust
     rows = []
     for event in events:
         key = event["event_id"]
@@ -183,7 +186,8 @@ def flat_events(tables: dict[str, pa.Table], schemas: dict[str, TableSchema]) ->
         place = places.get(event.get("place_id"), "") or ""
         people = ["; ".join(sorted(actors.get(a, a) for a in by_role.get((key, role), []))) for role in roles]
         links = "; ".join(sources.get(s, s) for s in sorted(urls.get(key, [])))
-        rows.append(cells[:at] + [place] + cells[at:] + people + [links])
+        extra = [describe(corr.loc[key]), "; ".join(corr.loc[key, "names"])] if corr is not None else []
+        rows.append(cells[:at] + [place] + cells[at:] + people + [links] + extra)
     return header, rows
 
 

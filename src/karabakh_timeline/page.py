@@ -17,6 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from .trust import corroboration_of_arrow, describe
+
 _TOKEN = re.compile(r"\{\{ (\w+) \}\}")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 CONTESTED = ("party_claim", "disputed")
@@ -86,6 +88,8 @@ def page_data(tables: dict[str, pa.Table], descriptor: dict[str, Any], roles: li
     places = {r["place_id"]: r for r in _rows(tables, "places")}
     actors = {r["actor_id"]: r for r in _rows(tables, "actors")}
     sources = {r["source_id"]: r for r in _rows(tables, "sources")}
+    publishers = {r["publisher_id"]: r for r in _rows(tables, "publishers")}
+    corr = corroboration_of_arrow(tables) if "publishers" in tables else None
     event_actors: dict[str, list[tuple[str, str]]] = {}
     for r in _rows(tables, "event_actors"):
         event_actors.setdefault(r["event_id"], []).append((r["role"], r["actor_id"]))
@@ -100,8 +104,10 @@ def page_data(tables: dict[str, pa.Table], descriptor: dict[str, Any], roles: li
     def source(source_id: str) -> dict[str, str]:
         s = sources.get(source_id, {})
         date = s.get("published_date")
-        return {"title": s.get("title") or source_id, "url": s.get("url") or "", "publisher": s.get("publisher") or "",
-                "date": _day(date) if date else ""}
+        pub = (publishers.get(s.get("publisher_id")) or {}).get("name") or ""
+        original = (publishers.get(s.get("original_publisher_id")) or {}).get("name") or ""
+        return {"title": s.get("title") or source_id, "url": s.get("url") or "",
+                "publisher": f"{pub} (from {original})" if original else pub, "date": _day(date) if date else ""}
 
     def actor_name(actor_id: str | None) -> str:
         return (actors.get(actor_id) or {}).get("name") or (actor_id or "")
@@ -121,6 +127,7 @@ def page_data(tables: dict[str, pa.Table], descriptor: dict[str, Any], roles: li
             "summary": e.get("summary") or "",
             "type": e["event_type"],
             "verification": e["verification"],
+            "corroboration": describe(corr.loc[key]) if corr is not None else "",
             "when": when(e["date_start"], e.get("date_end"), e["date_precision"], e.get("date_edtf") or ""),
             "edtf": e.get("date_edtf") or "",
             "year": e["date_start"].year,

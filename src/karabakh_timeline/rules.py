@@ -376,3 +376,6 @@ def run_rules(tables: Tables, today: dt.date, pool: Executor | None = None) -> l
     if pool is None:
         return [issue for func in RULES.values() for issue in func(tables, today)]
     return [issue for found in pool.map(lambda func: list(func(tables, today)), RULES.values()) for issue in found]
+
+
+from . import trust_rules  # noqa: E402,F401  (registers the trust-model rules)

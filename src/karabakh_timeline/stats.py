@@ -6,6 +6,9 @@ from typing import Any
 import pandas as pd
 
 from .load import Timeline
+from .trust import basis, corroboration
+
+BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none")
 
 
 def _counts(series: pd.Series) -> dict[str, int]:
@@ -20,8 +23,14 @@ def compute_stats(tl: Timeline) -> dict[str, Any]:
     events, links, sources = tl.events, tl.event_sources, tl.sources
     n = len(events)
     per_event = links.groupby("event_id", observed=True)["source_id"].nunique()
-    publishers = links.merge(sources[["source_id", "publisher"]], on="source_id", how="left")
-    per_event_publishers = publishers.groupby("event_id", observed=True)["publisher"].nunique()
+    frames = {name: tl.tables[name] for name in ("events", "event_sources", "sources", "publishers")}
+    frames = {name: f.astype({c: "string" for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)}) for name, f in frames.items()}
+    corr = corroboration(frames)
+    per_event_publishers = corr["originals"]
+    corr = corr.assign(basis=corr.apply(basis, axis=1) if len(corr) else pd.Series(dtype="string"),
+                       verification=events.set_index("event_id")["verification"].astype("string").reindex(corr.index))
+    by_basis = {str(level): {b: int(((corr["verification"] == level) & (corr["basis"] == b)).sum()) for b in BASES}
+                for level in events["verification"].cat.categories if (corr["verification"] == level).any()}
     ids = events["event_id"]
 
     def share(counts: pd.Series, minimum: int) -> float:
@@ -44,6 +53,7 @@ def compute_stats(tl: Timeline) -> dict[str, Any]:
             "share_with_1_plus_sources": share(per_event, 1),
             "share_with_2_plus_sources": share(per_event, 2),
             "share_with_2_plus_publishers": share(per_event_publishers, 2),
+            "corroboration_by_verification": by_basis,
         },
         "statements": {
             "total": len(tl.statements),
@@ -67,7 +77,13 @@ def render_markdown(stats: dict[str, Any]) -> str:
     lines += ["", "| sourcing | share of events |", "| --- | ---: |",
               f"| at least 1 source | {ev['share_with_1_plus_sources']:.1%} |",
               f"| at least 2 sources | {ev['share_with_2_plus_sources']:.1%} |",
-              f"| at least 2 publishers | {ev['share_with_2_plus_publishers']:.1%} |"]
+              f"| at least 2 original publishers | {ev['share_with_2_plus_publishers']:.1%} |"]
+    lines += ["", "Corroboration: events per verification level by where their counted original publishers sit "
+              "(third-party = at least one publisher with side none; both sides = Armenian- and Azerbaijani-side "
+              "publishers agree; none = only reference or aggregator sources).", "",
+              "| verification | " + " | ".join(b.replace("_", " ") for b in BASES) + " |",
+              "| --- | " + " | ".join("---:" for _ in BASES) + " |"]
+    lines += [f"| {level} | " + " | ".join(f"{row[b]:,}" for b in BASES) + " |" for level, row in ev["corroboration_by_verification"].items()]
     for title, data in (("year", ev["by_year"]), ("event type", ev["by_type"]), ("verification", ev["by_verification"]),
                         ("speech act", stats["statements"]["by_speech_act"]), ("text kind", stats["statements"]["by_text_kind"])):
         lines += ["", f"| {title} | count |", "| --- | ---: |"] + [f"| {k} | {v:,} |" for k, v in data.items()]
@@ -90,10 +106,12 @@ def render_text(stats: dict[str, Any]) -> str:
     block("rows per table", stats["rows"])
     block("sourcing (share of events)", {"at least 1 source": f"{ev['share_with_1_plus_sources']:.1%}",
                                           "at least 2 sources": f"{ev['share_with_2_plus_sources']:.1%}",
-                                          "at least 2 publishers": f"{ev['share_with_2_plus_publishers']:.1%}"})
+                                          "at least 2 original publishers": f"{ev['share_with_2_plus_publishers']:.1%}"})
     block("events per year", ev["by_year"])
     block("events per type", ev["by_type"])
     block("events per verification", ev["by_verification"])
+    for level, row in ev["corroboration_by_verification"].items():
+        block(f"{level} events by corroboration", row)
     block("statements per speech act", stats["statements"]["by_speech_act"])
     block("statements per text kind", stats["statements"]["by_text_kind"])
     unused = stats["actors_without_event_or_statement"]

@@ -103,6 +103,7 @@
     }
     article.append(meta, el("h3", "event-title", event.title));
     if (event.place) article.append(el("p", "place", event.place));
+    if (event.corroboration) article.append(el("p", "corroboration", event.corroboration.charAt(0).toUpperCase() + event.corroboration.slice(1) + "."));
     article.append(el("p", "summary", event.summary));
     if (event.actors.length) article.append(actorLine(event));
     if (event.fatalities) article.append(el("p", "fatalities", "Fatalities: " + event.fatalities));

@@ -1,0 +1,150 @@
+"""The trust model: each rule on a four-event package with one defect, and the bundled data recomputed by hand."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, read_rows, run, set_cells, write_rows
+
+import karabakh_timeline as kt
+
+TODAY = dt.date(2026, 11, 27)
+
+# The fixture (scripts/make_synthetic.py, 4 events): publishers pub_000000..3 sit on the sides none,
+# armenia, azerbaijan, nagorno_karabakh; evt_000000 (events line 2) and evt_000003 (line 5) rest on
+# src_000000 (pub_000000) + src_000001 (pub_000001); evt_000001 (line 3) on src_000008 alone;
+# evt_000002 (line 4) on src_000005 (armenia) + src_000006 (azerbaijan).
+
+
+def _cells(table: str, line: int, **values: str) -> Callable[[Path], None]:
+    return lambda pkg: set_cells(pkg, table, line, **values)
+
+
+def _aggregator_only(pkg: Path) -> None:
+    """src_000008, evt_000001's only source, becomes a copy on a content farm of unknown original."""
+    pubs = read_rows(pkg, "publishers")
+    header = pubs[0]
+    row = dict.fromkeys(header, "")
+    row.update(publisher_id="pub_000009", name="Content Farm", domains="farm.example.net", kind="aggregator", side="none", state_controlled="false")
+    write_rows(pkg, "publishers", pubs + [[row[h] for h in header]])
+    set_cells(pkg, "sources", 10, url="https://farm.example.net/x", publisher_id="pub_000009")
+
+
+def _bad_host(pkg: Path) -> None:
+    set_cells(pkg, "publishers", 2, bad_hosts="preview.news0.example.org")
+    set_cells(pkg, "sources", 2, url="https://preview.news0.example.org/news/0")
+
+
+# (id, mutation, code, severity, table, line, field, value)
+CASES = [
+    ("confirmed-one-source", _cells("events", 3, verification="confirmed"), "verification-unsupported", "error", "events", 3, "verification", "confirmed"),
+    ("understated", _cells("events", 4, verification="single_source"), "verification-understated", "warning", "events", 4, "verification", "single_source"),
+    ("party-claim-understated", _cells("events", 2, verification="party_claim"), "verification-understated", "warning", "events", 2, "verification", "party_claim"),
+    ("disputed-unrecorded", _cells("events", 4, verification="disputed"), "dispute-unrecorded", "warning", "events", 4, "verification", "disputed"),
+    ("disputed-noted", _cells("events", 4, verification="disputed", notes="Azerbaijan denies the account."), None, None, None, None, None, None),
+    ("weak-only", _aggregator_only, "source-weak-only", "error", "events", 3, "event_id", "evt_000001"),
+    ("verbatim-rendering", _cells("statements", 2, text_kind="verbatim", original_language="hy"), "verbatim-language", "error", "statements", 2, "text_kind", "verbatim"),
+    ("verbatim-unknown-language", _cells("statements", 2, text_kind="verbatim", original_language=""), "verbatim-language", "error", "statements", 2, "original_language", None),
+    ("url-off-domain", _cells("sources", 2, url="https://elsewhere.example.net/x"), "url-publisher-mismatch", "warning", "sources", 2, "url", "https://elsewhere.example.net/x"),
+    ("url-trailing-dot", _cells("sources", 2, url="https://news0.example.org./news/0"), "url-host", "error", "sources", 2, "url", "https://news0.example.org./news/0"),
+    ("url-ip", _cells("sources", 3, archive_url="http://192.0.2.7/x"), "url-host", "error", "sources", 3, "archive_url", "http://192.0.2.7/x"),
+    ("url-listed-bad-host", _bad_host, "url-host", "error", "sources", 2, "url", "https://preview.news0.example.org/news/0"),
+    ("source-before-event", _cells("sources", 10, published_date="1980-01-01"), "source-before-event", "warning", "event_sources", 4, "source_id", "src_000008"),
+    ("statement-source-early", _cells("sources", 9, published_date="1980-01-01"), "source-before-event", "warning", "statements", 3, "source_id", "src_000007"),
+    ("duplicate-url", _cells("sources", 6, url="https://NEWS0.example.org/news/0/"), "duplicate-source", "error", "sources", 6, "url", "https://NEWS0.example.org/news/0/"),
+    ("duplicate-story", _cells("sources", 6, title="Report mission prisoners agreement prisoners mission 0"), "duplicate-source", "error", "sources", 6, "title", "Report mission prisoners agreement prisoners mission 0"),
+    ("publisher-domain-twice", _cells("publishers", 3, domains="news1.example.org;news0.example.org"), "publisher-duplicate", "error", "publishers", 3, "domains", "news0.example.org"),
+    ("publisher-alias-twice", _cells("publishers", 4, aliases="Example News 0"), "publisher-duplicate", "error", "publishers", 4, "name", "example news 0"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "code", "severity", "table", "line", "field", "value"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_one_trust_defect_one_issue(package: Path, mutate: Callable[[Path], None], code: str | None, severity: str | None, table: str | None,
+                                    line: int | None, field: str | None, value: str | None) -> None:
+    assert kt.validate(package, today=TODAY).issues == []
+    mutate(package)
+    report = kt.validate(package, today=TODAY)
+    expected = [(code, severity, table, line, field, value)] if code else []  # code None: the mutation is fine
+    assert [(i.code, i.severity, i.table, i.line, i.field, i.value) for i in report.issues] == expected
+
+
+def test_a_reprint_counts_under_its_original(package: Path) -> None:
+    """src_000001 relays pub_000000's story: both events that rest on src_000000 + src_000001 lose their corroboration."""
+    set_cells(package, "sources", 3, original_publisher_id="pub_000000")
+    report = kt.validate(package, today=TODAY)
+    assert [(i.code, i.table, i.line) for i in report.issues] == [("verification-unsupported", "events", 2), ("verification-unsupported", "events", 5)]
+    assert "1 counted original publisher(s) (Example News 0)" in report.issues[0].message
+
+
+def test_reference_works_do_not_corroborate(package: Path) -> None:
+    set_cells(package, "publishers", 2, kind="reference")
+    report = kt.validate(package, today=TODAY)
+    assert [(i.code, i.line) for i in report.issues] == [("verification-unsupported", 2), ("verification-unsupported", 5)]
+
+
+def test_both_sides_agreeing_corroborate(package: Path) -> None:
+    """evt_000002 rests on an Armenian-side and an Azerbaijani-side publisher only: confirmed holds."""
+    set_cells(package, "publishers", 5, side="armenia")  # pub_000003 (nagorno_karabakh): Armenian side either way
+    assert kt.validate(package, today=TODAY).issues == []
+    set_cells(package, "publishers", 4, side="armenia")  # pub_000002 leaves the Azerbaijani side
+    report = kt.validate(package, today=TODAY)
+    assert [(i.code, i.line) for i in report.issues] == [("verification-unsupported", 4)]
+
+
+def test_stats_and_flat_csv_show_corroboration(package: Path, tmp_path: Path) -> None:
+    result = run("stats", str(package), "--format", "json")
+    assert result.exit_code == 0
+    import json
+    by = json.loads(result.stdout)["events"]["corroboration_by_verification"]
+    assert by["confirmed"] == {"third_party": 2, "both_sides": 1, "armenian_side": 0, "azerbaijani_side": 0, "none": 0}
+    assert by["single_source"]["third_party"] == 1
+    from karabakh_timeline.exports import flat_events, typed_tables
+    from karabakh_timeline.package import open_package
+    pkg = open_package(package)
+    header, rows = flat_events(typed_tables(pkg), {n: r.schema for n, r in pkg.resources.items()})
+    row = dict(zip(header, rows[0]))
+    assert row["corroboration"] == "independently corroborated by Example News 0 and Example News 1"
+    assert row["corroborating_publishers"] == "Example News 0; Example News 1"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (ROOT / "data" / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_every_confirmed_bundled_event_is_independently_corroborated() -> None:
+    """Recomputed from the CSVs with the csv module alone, independently of the package's code."""
+    pubs = {p["publisher_id"]: p for p in _csv("publishers")}
+    sources = {s["source_id"]: s for s in _csv("sources")}
+    links: dict[str, list[str]] = {}
+    for link in _csv("event_sources"):
+        links.setdefault(link["event_id"], []).append(link["source_id"])
+    failures = []
+    for event in _csv("events"):
+        if event["verification"] != "confirmed":
+            continue
+        counted = {}
+        for sid in links.get(event["event_id"], []):
+            s = sources[sid]
+            original = s["original_publisher_id"] or s["publisher_id"]
+            if pubs[original]["kind"] in ("reference", "aggregator", "blog"):
+                continue
+            if s["published_date"] and s["published_date"] < event["date_start"]:
+                continue
+            counted[original] = pubs[original]["side"]
+        sides = set(counted.values())
+        ok = len(counted) >= 2 and ("none" in sides or ({"armenia", "nagorno_karabakh"} & sides and "azerbaijan" in sides))
+        if not ok:
+            failures.append(event["event_id"])
+    assert failures == []
+
+
+def test_no_publisher_name_or_domain_twice() -> None:
+    pubs = _csv("publishers")
+    names = [" ".join(n.casefold().split()) for p in pubs for n in [p["name"], *p["aliases"].split(";")] if n.strip()]
+    domains = [d.strip().lower() for p in pubs for d in p["domains"].split(";") if d.strip()]
+    assert len(names) == len(set(names))
+    assert len(domains) == len(set(domains))
