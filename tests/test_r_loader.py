@@ -1,4 +1,4 @@
-"""The R loader (R/read_timeline.R) agrees with the Table Schemas and with the Python loader, and
+"""The R loader (r/R/read_timeline.R, the karabakhtimeline package) agrees with the Table Schemas and with the Python loader, and
 the descriptor meets what rOpenSci's frictionless R package requires of it."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from conftest import ROOT, make_synthetic, read_rows, set_cells, write_rows
 
 import karabakh_timeline as kt
 
-LOADER = ROOT / "R" / "read_timeline.R"
+LOADER = ROOT / "r" / "R" / "read_timeline.R"
 SUMMARISE = Path(__file__).resolve().parent / "r" / "summarise.R"
 RSCRIPT = shutil.which("Rscript")
 SKIP_REASON = "Rscript not found: apt-get install r-base-core r-cran-jsonlite r-cran-readr"
@@ -70,10 +70,10 @@ def _inline_schema(pkg: Path) -> None:
     (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _resource_path(index: int, key: str, value: str):
+def _resource_path(name: str, key: str, value: str):
     def mutate(pkg: Path) -> None:
         descriptor = _descriptor(pkg)
-        descriptor["resources"][index][key] = value
+        next(r for r in descriptor["resources"] if r["name"] == name)[key] = value
         (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     return mutate
 
@@ -107,10 +107,10 @@ FIXTURES: dict[str, Any] = {
     "bad-date-after-multiline": _bad_date_after_multiline,
     "extra-cell": _extra_cell,
     "missing-file": lambda pkg: (pkg / "data" / "event_relations.csv").unlink(),
-    "absolute-path": _resource_path(8, "path", "/etc/hosts"),
-    "parent-path": _resource_path(8, "path", "../event_relations.csv"),
-    "url-path": _resource_path(8, "path", "https://example.org/event_relations.csv"),
-    "parent-schema": _resource_path(8, "schema", "schemas/../../schemas/event_relations.json"),
+    "absolute-path": _resource_path("event_relations", "path", "/etc/hosts"),
+    "parent-path": _resource_path("event_relations", "path", "../event_relations.csv"),
+    "url-path": _resource_path("event_relations", "path", "https://example.org/event_relations.csv"),
+    "parent-schema": _resource_path("event_relations", "schema", "schemas/../../schemas/event_relations.json"),
 }
 
 
@@ -338,3 +338,25 @@ def test_descriptor_and_schemas_meet_frictionless_r_requirements() -> None:
             assert isinstance(key["reference"].get("resource"), str), f"{name}: upgrade_schema() compares it"
         header = read_rows(ROOT, name)[0]
         assert header == [f["name"] for f in schema["fields"]], f"{name}: header must equal the field names"
+
+
+def test_r_package_fixture_is_current(tmp_path: Path) -> None:
+    """r/inst/extdata/mini is what scripts/make_synthetic.py 4 writes today (so it follows the schemas)."""
+    fresh = tmp_path / "mini"
+    make_synthetic.make(4, fresh)
+    shipped = ROOT / "r" / "inst" / "extdata" / "mini"
+    files = sorted(p.relative_to(fresh).as_posix() for p in fresh.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(shipped).as_posix() for p in shipped.rglob("*") if p.is_file())
+    for name in files:
+        assert (shipped / name).read_bytes() == (fresh / name).read_bytes(), f"{name}: run python scripts/make_synthetic.py 4 r/inst/extdata/mini"
+
+
+@pytest.mark.skipif(shutil.which("R") is None, reason=SKIP_REASON)
+def test_r_package_builds_and_passes_r_cmd_check(tmp_path: Path) -> None:
+    """R CMD build + R CMD check (examples and testthat tests included) on the r/ package."""
+    env = {**os.environ, "_R_CHECK_FORCE_SUGGESTS_": "false", "_R_CHECK_CRAN_INCOMING_": "false"}
+    subprocess.run(["R", "CMD", "build", "--no-manual", str(ROOT / "r")], cwd=tmp_path, check=True, capture_output=True, env=env)
+    tarball = next(tmp_path.glob("karabakhtimeline_*.tar.gz"))
+    result = subprocess.run(["R", "CMD", "check", "--no-manual", tarball.name], cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Status: OK" in result.stdout, result.stdout[-3000:]

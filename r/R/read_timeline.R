@@ -1,7 +1,7 @@
 # Load the karabakh-timeline data package into R: one data frame per table, typed as its Table
 # Schema says. Needs only R with jsonlite and readr.
 #
-#   source("R/read_timeline.R")
+#   library(karabakhtimeline)          # R CMD INSTALL r   (or: source("r/R/read_timeline.R"))
 #   tl <- read_timeline("path/to/package")   # a directory or its datapackage.json
 #   str(tl$events)
 #

@@ -1,0 +1,4 @@
+library(testthat)
+library(karabakhtimeline)
+
+test_check("karabakhtimeline")
