@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+SYNTHETIC_VERSION = "0.1.0"
 WORDS = np.array(["talks", "ceasefire", "border", "corridor", "statement", "meeting", "shelling", "exchange", "prisoners", "monitoring", "mission", "road", "checkpoint", "ministers", "summit", "agreement"])
 
 
@@ -71,7 +72,9 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     """Write the synthetic package to out (replacing its data/)."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "datapackage.json", out / "datapackage.json")
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["version"] = SYNTHETIC_VERSION  # a fixture's own version, independent of the real data's releases
+    (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     shutil.copytree(ROOT / "schemas", out / "schemas", dirs_exist_ok=True)
     (out / "data").mkdir(exist_ok=True)
     n_places = max(10, n_events // 100)

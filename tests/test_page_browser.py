@@ -105,7 +105,9 @@ def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Pat
     contested = [r[0] for r in rows if r[header.index("verification")] in ("party_claim", "disputed")]
     assert sorted(page.locator("article.v-party_claim, article.v-disputed").evaluate_all("a => a.map(e => e.id)")) == sorted(contested)
     assert page.locator("article.v-disputed .badge.v-disputed").count() == sum(r[header.index("verification")] == "disputed" for r in rows)
-    linked = Counter(r[11] for r in read_rows(pkg, "statements")[1:] if r[11])
+    said = read_rows(pkg, "statements")
+    at = said[0].index("event_id")
+    linked = Counter(r[at] for r in said[1:] if r[at])
     with_statements = next(e for e in linked)
     assert page.locator(f"#{with_statements} li.statement").count() == linked[with_statements]
     assert page.locator(f"#{with_statements} li.statement .speaker").first.text_content()
