@@ -63,7 +63,7 @@ def _csv_cell(value: str) -> str:
 def codes_block() -> str:
     """The table of issue codes from the registry."""
     sys.path.insert(0, str(ROOT / "src"))
-    from karabakh_timeline.codes import CODES
+    from karabakh_timeline.vocabulary.codes import CODES
 
     lines = ["| code | level | severity | meaning |", "| --- | --- | --- | --- |"]
     for c in CODES.values():
@@ -74,8 +74,8 @@ def codes_block() -> str:
 def stats_block() -> str:
     """`karabakh-timeline stats --format markdown` for the bundled data."""
     sys.path.insert(0, str(ROOT / "src"))
-    from karabakh_timeline.load import load
-    from karabakh_timeline.stats import compute_stats, render_markdown
+    from karabakh_timeline.api import load
+    from karabakh_timeline.tools.stats import compute_stats, render_markdown
 
     return render_markdown(compute_stats(load(ROOT / "datapackage.json")))
 

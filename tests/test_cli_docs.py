@@ -8,10 +8,10 @@ from pathlib import Path
 from conftest import ROOT, _load_script, run, set_cells
 
 from karabakh_timeline.cli import main
-from karabakh_timeline.codes import CODES
+from karabakh_timeline.vocabulary.codes import CODES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SOURCES = {p.name: p.read_text() for p in (ROOT / "src" / "karabakh_timeline").glob("*.py") if p.name != "codes.py"}
+SOURCES = {p.relative_to(ROOT).as_posix(): p.read_text() for p in (ROOT / "src" / "karabakh_timeline").rglob("*.py") if p.name != "codes.py"}
 
 
 def test_every_command_has_help_ending_in_an_example() -> None:

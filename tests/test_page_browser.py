@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_synthetic, read_rows, set_cells
 
-from karabakh_timeline.publish import publish
+from karabakh_timeline.release.publish import publish
 
 CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

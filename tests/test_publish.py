@@ -18,9 +18,9 @@ import pytest
 from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
-from karabakh_timeline import exports
-from karabakh_timeline.package import open_package
-from karabakh_timeline.publish import PublishError, publish
+from karabakh_timeline.release import exports
+from karabakh_timeline.schema.descriptor import open_package
+from karabakh_timeline.release.publish import PublishError, publish
 
 COMMIT_TIME = "2026-01-02T03:04:05+00:00"
 EPOCH = "1767323045"  # 2026-01-02T03:04:05Z
@@ -450,7 +450,7 @@ def test_publish_error_is_raised_by_the_public_function(repo: Path, tmp_path: Pa
 
 
 def test_embedded_json_cannot_close_its_script_element() -> None:
-    from karabakh_timeline.page import embed_json
+    from karabakh_timeline.release.page import embed_json
 
     text = embed_json({"title": "</script><script>alert(1)</script> & <!--"})
     assert "<" not in text and ">" not in text and "&" not in text
@@ -470,7 +470,7 @@ def test_embedded_json_cannot_close_its_script_element() -> None:
 def test_dates_read_as_people_write_them(start: str, end: str | None, precision: str, edtf: str, shown: str) -> None:
     import datetime as dt
 
-    from karabakh_timeline.page import when
+    from karabakh_timeline.release.page import when
 
     assert when(dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None, precision, edtf) == shown
 

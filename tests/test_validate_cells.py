@@ -144,7 +144,7 @@ def test_unsafe_text_fast_path_agrees_with_the_regex() -> None:
 
     import pandas as pd
 
-    from karabakh_timeline.rules import unsafe_mask
+    from karabakh_timeline.check.rules.core import unsafe_mask
 
     python_rule = r"^\s|\s$|\s\s|[\x00-\x1f\x7f]|^[=+\-@]"  # Python's \s knows Unicode spaces
 

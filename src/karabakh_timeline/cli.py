@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .render import FORMATS
+from karabakh_timeline.check.render import FORMATS
 
 
 def example(*commands: str) -> str:
@@ -41,8 +41,8 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     2 usage error, 3 cannot read the package (missing or broken
     datapackage.json, a path outside the package, a remote URL).
     """
-    from .render import render
-    from .validator import validate as validate_package  # imported here: pandera is slow to import
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
 
     report = validate_package(path)
     render(report, fmt, sys.stdout, strict)
@@ -76,9 +76,9 @@ def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_ver
     enough and no ID was removed unrecorded, 1 otherwise (the needed bump
     and why go to stderr).
     """
-    from .diff import DiffUsageError, diff_packages
-    from .package import PackageError
-    from .render_diff import check_message, render_diff
+    from karabakh_timeline.diff.compare import DiffUsageError, diff_packages
+    from karabakh_timeline.diff.render import check_message, render_diff
+    from karabakh_timeline.schema.descriptor import PackageError
 
     try:
         result = diff_packages(old, new, tables=tables)
@@ -101,10 +101,11 @@ def stats(path: str | None, fmt: str) -> None:
 
     PATH as for validate. Exit codes: 0 ok, 2 usage error, 3 cannot read or type the package.
     """
-    from .load import InvalidDataError, load
-    from .package import PackageError
-    from .render import dumps
-    from .stats import compute_stats, render_markdown, render_text
+    from karabakh_timeline.api import load
+    from karabakh_timeline.read.timeline import InvalidDataError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.support.files import dumps
+    from karabakh_timeline.tools.stats import compute_stats, render_markdown, render_text
 
     try:
         figures = compute_stats(load(path))
@@ -129,8 +130,8 @@ def format_(path: str | None, check: bool) -> None:
     Exit codes: 0 formatted (or nothing to do), 1 files would change
     (--check) or a file was refused, 2 usage error, 3 cannot read.
     """
-    from .canonical import format_package
-    from .package import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.tools.format import format_package
 
     try:
         result = format_package(path, check=check)
@@ -158,8 +159,8 @@ def next_id(table: str, path: str | None, count: int) -> None:
     PATH as for validate. Exit codes: 0 ok, 2 usage error (unknown table, or a table without
     an ID column), 3 cannot read the package.
     """
-    from .ids import IdError, next_ids
-    from .package import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.tools.next_id import IdError, next_ids
 
     try:
         ids = next_ids(table, path, count)
@@ -194,10 +195,10 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     changes), 2 usage error (outside git without SOURCE_DATE_EPOCH),
     3 cannot read the package or the previous release.
     """
-    from .package import PackageError
-    from .publish import PublishError
-    from .publish import publish as publish_release
-    from .render import render
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.release.publish import PublishError
+    from karabakh_timeline.release.publish import publish as publish_release
+    from karabakh_timeline.schema.descriptor import PackageError
 
     try:
         result = publish_release(path, out, since=since, force=force, tag=tag)

@@ -6,22 +6,17 @@ Conversions are vectorised with pyarrow compute. A cell that does not parse beco
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .report import Issue
-from .schema import Field, TableSchema
+from karabakh_timeline.schema.table_schema import Field, TableSchema
+from karabakh_timeline.schema.types import BOOLEAN_FALSE, BOOLEAN_TRUE, type_info
+from karabakh_timeline.support.arrow import mask
+from karabakh_timeline.vocabulary.codes import code
+from karabakh_timeline.vocabulary.issues import Issue
 
-# Lexical forms accepted per type (Table Schema's defaults, without locale variants).
-_INTEGER = r"^[+-]?[0-9]{1,18}$"
-_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
-_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_BOOLEAN_TRUE, _BOOLEAN_FALSE = ["true", "True", "TRUE", "1"], ["false", "False", "FALSE", "0"]
-
-
-def _mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+# Lexical forms accepted per type (Table Schema's defaults, without locale variants): the type table's.
+_INTEGER, _NUMBER, _DATE = (type_info(t).lexical or "" for t in ("integer", "number", "date"))
 
 
 def missing_mask(column: pa.ChunkedArray | pa.Array, schema: TableSchema) -> pa.ChunkedArray | pa.Array:
@@ -79,12 +74,12 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         ok = pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day))
         typed = pc.if_else(ok, typed, pa.scalar(None, pa.date32()))
     elif fld.type == "boolean":
-        true = pc.is_in(column, value_set=pa.array(_BOOLEAN_TRUE))
-        ok = pc.or_(true, pc.is_in(column, value_set=pa.array(_BOOLEAN_FALSE)))
+        true = pc.is_in(column, value_set=pa.array(list(BOOLEAN_TRUE)))
+        ok = pc.or_(true, pc.is_in(column, value_set=pa.array(list(BOOLEAN_FALSE))))
         typed = pc.if_else(ok, true, pa.scalar(None, pa.bool_()))
     else:  # parse_schema admits no other type
         raise AssertionError(fld.type)
-    bad = _mask(pc.and_(present, pc.invert(pc.fill_null(ok, False))))
+    bad = mask(pc.and_(present, pc.invert(pc.fill_null(ok, False))))
     return typed, bad
 
 
@@ -94,27 +89,12 @@ def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np
     if not len(idx):
         return []
     values = pc.take(raw, pa.array(idx)).to_pylist()
-    expected = {"integer": "an integer", "number": "a number", "date": "a date YYYY-MM-DD", "boolean": "true or false"}[fld.type]
-    return [Issue("type-error", f"{value!r} is not {expected}", table, int(lines[i]), fld.name, value) for i, value in zip(idx, values)]
+    template = code("type-error")
+    expected = type_info(fld.type).words
+    return [Issue("type-error", template.message(value=value, expected=expected), table, int(lines[i]), fld.name, value)
+            for i, value in zip(idx, values, strict=True)]
 
 
-def arrow(series: pd.Series) -> pa.ChunkedArray:
-    """The Arrow data behind a pandas column, without copying when it is Arrow-backed already."""
-    values = series.array
-    if hasattr(values, "__arrow_array__"):
-        return pa.chunked_array(values.__arrow_array__())
-    return pa.chunked_array([pa.array(values)])
-
-
-def value_set(reference: pd.Series) -> pa.Array:
-    """The distinct non-missing values of a column, ready for isin."""
-    return pc.unique(arrow(reference)).drop_null()
-
-
-def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
-    """Vectorised membership test through pyarrow (pandas' isin on Arrow strings loops in Python).
-
-    reference is a column or a precomputed value_set(); missing values are never members.
-    """
-    members = reference if isinstance(reference, pa.Array) else value_set(reference)
-    return _mask(pc.is_in(arrow(values), value_set=members))
+def enum_message(value: object, fld: Field) -> str:
+    """The one enum-value message, for the validator and load() alike."""
+    return code("enum-value").message(value=value, allowed=", ".join(map(str, fld.enum or [])))

@@ -1,12 +1,12 @@
-"""Issues and the validation report: the only result of validation, rendered by render.py."""
+"""Issues and the validation report: the only result of validation (rendered by check.render)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .codes import READ, code
+from karabakh_timeline.vocabulary.codes import READ, code
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_UNREADABLE = 0, 1, 2, 3
 _VALUE_LIMIT = 200  # long cells (a 10 MB summary) are cut in reports, never in data
 
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import pandas as pd
 
-from .load import Timeline
-from .trust import basis, corroboration
+from karabakh_timeline.policy.trust import basis, corroboration
+from karabakh_timeline.read.timeline import Timeline
 
 BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none")
 
@@ -20,7 +20,7 @@ def _counts(series: pd.Series) -> dict[str, int]:
 
 def compute_stats(tl: Timeline) -> dict[str, Any]:
     """Rows per table, events per year and type, sourcing shares, speech acts, unused actors."""
-    events, links, sources = tl.events, tl.event_sources, tl.sources
+    events, links = tl.events, tl.event_sources
     n = len(events)
     per_event = links.groupby("event_id", observed=True)["source_id"].nunique()
     frames = {name: tl.tables[name] for name in ("events", "event_sources", "sources", "publishers")}

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
-from .diff import Change, DiffResult, TableDiff
-from .render import dumps
-from .sources import Side
+from karabakh_timeline.diff.compare import Change, DiffResult, TableDiff
+from karabakh_timeline.diff.inputs import Side
+from karabakh_timeline.support.files import dumps
+from karabakh_timeline.support.text import display_path
 
 FORMATS = ("text", "markdown", "json")
 MARKDOWN_LIMIT = 60_000  # characters: GitHub comments take 65,536, job summaries 1 MiB per step
@@ -21,15 +21,8 @@ _SHOWN = 300  # characters of a value shown in text and markdown (JSON has it wh
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _side(side: Side, version: str | None) -> dict[str, Any]:
-    shown = _display_path(side.descriptor) if side.kind in ("path", "working tree") else None
+    shown = display_path(side.descriptor) if side.kind in ("path", "working tree") else None
     return {"source": side.label, "kind": side.kind, "revision": side.revision, "descriptor": shown, "version": version}
 
 
@@ -100,8 +93,8 @@ def _key(key: dict[str, Any]) -> str:
 
 
 def _describe(side: Side, version: str | None) -> str:
-    where = {"git": f"git {(side.revision or '')[:12]}", "zip": "zip", "path": _display_path(side.descriptor),
-             "working tree": _display_path(side.descriptor)}[side.kind]
+    where = {"git": f"git {(side.revision or '')[:12]}", "zip": "zip", "path": display_path(side.descriptor),
+             "working tree": display_path(side.descriptor)}[side.kind]
     label = side.label if side.kind != "path" else ""
     return " ".join(p for p in (label, f"({where}, version {version or '?'})") if p)
 

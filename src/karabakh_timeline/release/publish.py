@@ -22,15 +22,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonical_bytes
-from .changelog import changelog, changelog_section
-from .exports import write_exports
-from .package import DESCRIPTOR, Package, PackageError, open_package
-from .page import render_page
-from .render import dumps
-from .report import EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE, Report
-from .sources import extract_revision
-from .validator import validate
+from karabakh_timeline.check.validator import validate
+from karabakh_timeline.diff.inputs import extract_revision
+from karabakh_timeline.release.changelog import changelog, changelog_section
+from karabakh_timeline.release.exports import write_exports
+from karabakh_timeline.release.page import render_page
+from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, open_package
+from karabakh_timeline.support.files import dumps
+from karabakh_timeline.tools.format import canonical_bytes
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE
+from karabakh_timeline.vocabulary.issues import Report
 
 PRODUCT = "karabakh-timeline"
 _SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
@@ -283,7 +284,7 @@ def _previous_release(root: Path | None, tags: Tags, version: str, since: str | 
 
 
 def _check_bump(diff: Any, previous: str, old_version: str | None, version: str) -> None:
-    from .diff import LEVELS, bump_between
+    from karabakh_timeline.diff.compare import LEVELS, bump_between
 
     bump, required = bump_between(old_version, version), diff.verdict
     if bump not in ("patch", "minor", "major") or LEVELS.index(bump) < LEVELS.index(required) or diff.errors:
@@ -298,7 +299,7 @@ def _check_bump(diff: Any, previous: str, old_version: str | None, version: str)
 def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[str] = "dist", *, since: str | None = None,
             force: bool = False, tag: bool = False) -> PublishResult:
     """Check and build the release of the package at path (as for validate) into out; nothing is written on refusal."""
-    from .diff import diff_packages
+    from karabakh_timeline.diff.compare import diff_packages
 
     package = open_package(path)
     report = validate(package.descriptor_path)

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from .report import Issue
-from .rules import Tables, _has, _issues, rule
-from .trust import CONTESTING_ACTS, DISPUTE_WORDS, corroboration, source_origins
+from karabakh_timeline.check.rules.core import Tables, _has, _issues, rule
+from karabakh_timeline.policy.trust import CONTESTING_ACTS, DISPUTE_WORDS, corroboration, source_origins
+from karabakh_timeline.vocabulary.issues import Issue
 
 _CORROBORATION_TABLES = {
     "events": ("event_id", "date_start", "verification"),

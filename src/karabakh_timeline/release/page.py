@@ -17,7 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .trust import corroboration_of_arrow, describe
+from karabakh_timeline.policy.trust import corroboration_of_arrow, describe
 
 _TOKEN = re.compile(r"\{\{ (\w+) \}\}")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]

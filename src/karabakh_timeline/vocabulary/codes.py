@@ -22,6 +22,13 @@ class Code:
     level: str
     severity: str
     title: str
+    template: str = ""  # the one message for this code, with {placeholders}; "" when each site words its own
+
+    def message(self, **values: object) -> str:
+        """The message for this code, filled in (KeyError when a placeholder has no value: a bug)."""
+        if not self.template:
+            raise ValueError(f"code {self.name} has no message template")
+        return self.template.format(**values)
 
 
 _CODES = [
@@ -51,19 +58,23 @@ _CODES = [
     Code("extra-cell", FILE, "error", "A row has more cells than the header."),
     Code("blank-row", FILE, "error", "A row whose cells are all empty."),
     # Cells.
-    Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...)."),
-    Code("missing-value", CELL, "error", "A required field is empty."),
-    Code("enum-value", CELL, "error", "The value is not one of the field's allowed values."),
-    Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern."),
-    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength."),
-    Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum."),
-    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row."),
+    Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...).", "{value!r} is not {expected}"),
+    Code("missing-value", CELL, "error", "A required field is empty.", "a required value is missing"),
+    Code("enum-value", CELL, "error", "The value is not one of the field's allowed values.",
+         "{value!r} is not one of the allowed values ({allowed})"),
+    Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern.", "{value!r} does not match the pattern {pattern}"),
+    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength.",
+         "{value!r} text length out of bounds (min {low}, max {high} characters)"),
+    Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum.", "{value!r} outside the allowed range ({low} to {high})"),
+    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row.",
+         "{value!r} the value appears in an earlier row too"),
     Code("country-code", CELL, "error", "Not an ISO 3166-1 alpha-3 country code."),
     Code("language-tag", CELL, "error", "Not a valid BCP-47 language tag."),
     Code("edtf-invalid", CELL, "error", "date_edtf is not a valid EDTF string."),
     # Keys.
-    Code("duplicate-key", TABLE, "error", "Two rows share a primary key."),
-    Code("foreign-key", TABLE, "error", "A reference to a row that does not exist in the referenced table."),
+    Code("duplicate-key", TABLE, "error", "Two rows share a primary key.", "{value!r} the primary key appears in an earlier row too"),
+    Code("foreign-key", TABLE, "error", "A reference to a row that does not exist in the referenced table.",
+         "{value!r} not found in the referenced table ({target})"),
     # Timeline rules.
     Code("date-order", RULE, "error", "date_end is before date_start."),
     Code("date-precision", RULE, "error", "The dates do not fit date_precision (month precision must span the whole month, year the whole year)."),
@@ -78,6 +89,8 @@ _CODES = [
     Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
     Code("speaker-without-role", RULE, "warning", "A person who makes a statement has no office recorded in actor_roles."),
     Code("self-relation", RULE, "error", "An event related to itself."),
+    Code("rule-requirement-missing", RULE, "warning", "A table a rule checks is present but lacks a field the rule needs, so the rule did not run "
+         "(a package without the table at all is not warned about).", "rule {rule} needs {table}.{field}, which is missing: the rule did not run"),
     # Trust model (README, "Trust model").
     Code("verification-unsupported", RULE, "error", "A confirmed event without independent corroboration: two distinct original publishers (not reference, aggregator or blog; not published before the event) with one third-party, or one from each side."),
     Code("verification-understated", RULE, "warning", "A single_source or party_claim event whose sources already give independent corroboration."),
@@ -99,3 +112,8 @@ CODES: dict[str, Code] = {c.name: c for c in _CODES}
 def code(name: str) -> Code:
     """Return the registered code called name (KeyError for an unknown code: a bug, not data)."""
     return CODES[name]
+
+
+def cannot_read(name: str) -> bool:
+    """True for the codes that mean "the input cannot be read at all" (level read: exit 3)."""
+    return CODES[name].level == READ

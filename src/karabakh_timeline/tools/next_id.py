@@ -4,8 +4,8 @@ from __future__ import annotations
 import os
 import re
 
-from .load import read_typed
-from .package import open_package
+from karabakh_timeline.read.typed import read_typed
+from karabakh_timeline.schema.descriptor import open_package
 
 _ID_PATTERN = re.compile(r"^\^?\(?([a-z]+_)\)?\[0-9\]\{(\d+)\}\$?$")
 

@@ -17,12 +17,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .load import TypedTable
-from .package import Package, open_package
-from .report import EXIT_INVALID, EXIT_OK, Issue
-from .rowdiff import RowChange, RowRecord, diff_rows
-from .schema import TableSchema
-from .sources import Side, check_opened, read_side, resolve, retired_ids
+from karabakh_timeline.diff.inputs import Side, check_opened, read_side, resolve, retired_ids
+from karabakh_timeline.diff.rows import RowChange, RowRecord, diff_rows
+from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.schema.descriptor import Package, open_package
+from karabakh_timeline.schema.table_schema import TableSchema
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK
+from karabakh_timeline.vocabulary.issues import Issue
 
 LEVELS = ("none", "patch", "minor", "major")
 _READ_PROPERTIES = {"path", "format", "mediatype", "encoding", "dialect", "scheme", "compression"}

@@ -7,16 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from .load import TypedTable, read_typed
-from .package import PackageError, open_package
-from .pandera_schema import compile_schema
-from .report import Issue, Report
-from .rules import run_rules
+from karabakh_timeline.check.rules.core import run_rules
+from karabakh_timeline.read.typed import TypedTable, read_typed
+from karabakh_timeline.schema.descriptor import PackageError, open_package
+from karabakh_timeline.schema.pandera_compiler import compile_schema
+from karabakh_timeline.support.text import display_path
+from karabakh_timeline.vocabulary.issues import Issue, Report
 
 _PANDERA_CODES = {
     "not_nullable": "missing-value",
@@ -121,16 +121,8 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
             issues += found
         issues += run_rules(readable, today or dt.date.today(), pool)
     counts = {name: len(t.lines) for name, t in tables.items()}
-    files = {name: _display_path(r.path) for name, r in package.resources.items()}
-    return Report(_display_path(package.descriptor_path), issues, counts, files)
-
-
-def _display_path(path: Path) -> str:
-    """The path relative to the working directory when it lies below it (as annotations need)."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    files = {name: display_path(r.path) for name, r in package.resources.items()}
+    return Report(display_path(package.descriptor_path), issues, counts, files)
 
 
 __all__ = ["pandera_issues", "validate"]

@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from .cells import arrow, isin, value_set
-from .load import TypedTable
-from .report import Issue
+from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.support.arrow import arrow, isin, value_set
+from karabakh_timeline.vocabulary.issues import Issue
 
 Tables = dict[str, TypedTable]
 Rule = Callable[[Tables, dt.date], Iterable[Issue]]
@@ -378,4 +378,4 @@ def run_rules(tables: Tables, today: dt.date, pool: Executor | None = None) -> l
     return [issue for found in pool.map(lambda func: list(func(tables, today)), RULES.values()) for issue in found]
 
 
-from . import trust_rules  # noqa: E402,F401  (registers the trust-model rules)
+from karabakh_timeline.check.rules import trust as _trust_rules  # noqa: E402,F401  (registers the trust-model rules)

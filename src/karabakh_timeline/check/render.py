@@ -8,7 +8,7 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from .report import Issue, Report
+from karabakh_timeline.vocabulary.issues import Issue, Report
 
 FORMATS = ("text", "json", "github")
 GITHUB_CAP = 50  # GitHub shows at most 50 annotations per job; the rest are counted

@@ -18,9 +18,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .load import TypedTable, read_typed
-from .package import DESCRIPTOR, Package, PackageError, locate
-from .report import Issue
+from karabakh_timeline.read.typed import TypedTable, read_typed
+from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, locate
+from karabakh_timeline.vocabulary.issues import Issue
 
 ID_TABLES = ("events", "actors", "actor_roles", "places", "sources", "statements")  # when NEW has no retired_ids schema
 _FATAL = {"empty-file", "parse-error", "missing-cell", "extra-cell", "duplicate-header", "file-unreadable", "file-missing"}

@@ -15,11 +15,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .cells import convert
-from .package import Package
-from .reader import read_table
-from .schema import Field, TableSchema
-from .trust import corroboration_of_arrow, describe
+from karabakh_timeline.policy.trust import corroboration_of_arrow, describe
+from karabakh_timeline.read.cells import convert
+from karabakh_timeline.read.csv_file import read_table
+from karabakh_timeline.schema.descriptor import Package
+from karabakh_timeline.schema.table_schema import Field, TableSchema
 
 SQLITE_NAME = "karabakh-timeline.sqlite"
 FLAT_NAME = "events_flat.csv"

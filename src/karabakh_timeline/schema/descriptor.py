@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .report import Issue
-from .schema import SchemaError, TableSchema, parse_schema
+from karabakh_timeline.schema.table_schema import SchemaError, TableSchema, parse_schema
+from karabakh_timeline.vocabulary.issues import Issue
 
 DESCRIPTOR = "datapackage.json"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -17,8 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .package import Resource
-from .report import Issue
+from karabakh_timeline.schema.descriptor import Resource
+from karabakh_timeline.vocabulary.issues import Issue
 
 BOM = codecs.BOM_UTF8
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising

@@ -12,10 +12,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .package import Resource, open_package
-from .reader import read_records
-from .report import Issue
-from .schema import TableSchema
+from karabakh_timeline.read.csv_file import read_records
+from karabakh_timeline.schema.descriptor import Resource, open_package
+from karabakh_timeline.schema.table_schema import TableSchema
+from karabakh_timeline.vocabulary.issues import Issue
 
 BOM = b"\xef\xbb\xbf"
 

@@ -13,8 +13,8 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute
 
-from .cells import arrow, isin, value_set
-from .schema import Field, ForeignKey, TableSchema
+from karabakh_timeline.schema.table_schema import Field, ForeignKey, TableSchema
+from karabakh_timeline.support.arrow import arrow, isin, value_set
 
 
 def _bound(fld: Field, value: object) -> object:

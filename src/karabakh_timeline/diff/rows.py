@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .load import TypedTable
-from .report import Issue
-from .sources import side_warnings
+from karabakh_timeline.diff.inputs import side_warnings
+from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.vocabulary.issues import Issue
 
 
 @dataclass

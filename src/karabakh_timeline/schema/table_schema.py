@@ -1,7 +1,7 @@
 """Table Schemas: the one source of truth for fields, types, constraints and keys.
 
 Everything else (reading, typing, pandera schemas, pandas dtypes, the R loader, the diff) derives
-from the objects built here out of ``schemas/*.json``.
+from the objects built here out of ``schemas/*.json`` and from the type table in ``types``.
 """
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-TYPES = ("string", "integer", "number", "date", "boolean")
-_ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "date": pa.date32(), "boolean": pa.bool_()}
+from karabakh_timeline.schema.types import TYPES as _TYPE_TABLE
+from karabakh_timeline.schema.types import type_info
+
+TYPES = tuple(_TYPE_TABLE)
 CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 
 
@@ -42,19 +44,13 @@ class Field:
 
     def arrow_type(self) -> pa.DataType:
         """The Arrow type of this field's typed values (enums stay strings here)."""
-        return _ARROW_TYPES[self.type]
+        return type_info(self.type).arrow
 
     def pandas_dtype(self) -> Any:
         """The dtype of this field in frames returned by load()."""
         if self.enum is not None:
             return pd.CategoricalDtype(self.enum, ordered=False)
-        return {
-            "string": pd.StringDtype("pyarrow"),
-            "integer": pd.Int64Dtype(),
-            "number": pd.Float64Dtype(),
-            "date": "datetime64[s]",  # seconds: any four-digit year fits (ns stops at 2262)
-            "boolean": pd.BooleanDtype(),
-        }[self.type]
+        return type_info(self.type).pandas
 
 
 @dataclass(frozen=True)
