@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 
-from karabakh_timeline.diff.compare import bump_between, diff_packages
+from karabakh_timeline.diff.compare import diff_packages
+from karabakh_timeline.policy.versioning import bump_between
 from karabakh_timeline.diff.render import render_markdown
 
 Mutation = Callable[[Path], None]

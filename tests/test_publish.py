@@ -19,8 +19,9 @@ from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_
 
 import karabakh_timeline as kt
 from karabakh_timeline.release import exports
-from karabakh_timeline.schema.descriptor import open_package
+from karabakh_timeline.release.event_view import EventView
 from karabakh_timeline.release.publish import PublishError, publish
+from karabakh_timeline.schema.descriptor import open_package
 
 COMMIT_TIME = "2026-01-02T03:04:05+00:00"
 EPOCH = "1767323045"  # 2026-01-02T03:04:05Z
@@ -429,7 +430,8 @@ def test_flat_csv_guards_every_cell_against_formulas(package: Path, tmp_path: Pa
     set_cells(package, "events", 2, title='=HYPERLINK("http://evil.example","x")', notes="\tcmd", summary="-2+3")
     set_cells(package, "places", 2, name="+SUM(1)")
     set_cells(package, "actors", 2, name="@risky")
-    exports.write_flat_csv(exports.typed_tables(open_package(package)), {n: r.schema for n, r in open_package(package).resources.items()},
+    opened = open_package(package)
+    exports.write_flat_csv(EventView.build(exports.typed_tables(opened), {n: r.schema for n, r in opened.resources.items()}),
                            tmp_path / "flat.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "flat.csv").read_text(encoding="utf-8-sig"), newline="")))
     cells = [c for row in rows for c in row]

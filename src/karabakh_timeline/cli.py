@@ -76,8 +76,9 @@ def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_ver
     enough and no ID was removed unrecorded, 1 otherwise (the needed bump
     and why go to stderr).
     """
-    from karabakh_timeline.diff.compare import DiffUsageError, diff_packages
+    from karabakh_timeline.diff.compare import diff_packages
     from karabakh_timeline.diff.render import check_message, render_diff
+    from karabakh_timeline.diff.result import DiffUsageError
     from karabakh_timeline.schema.descriptor import PackageError
 
     try:

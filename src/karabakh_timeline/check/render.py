@@ -1,32 +1,24 @@
 """Rendering reports as text (terminal), JSON (stable, documented) or GitHub workflow annotations."""
 from __future__ import annotations
 
-import json
 from collections import Counter
-from typing import Any, TextIO
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
+from karabakh_timeline.support.files import dumps
+from karabakh_timeline.support.text import plural
 from karabakh_timeline.vocabulary.issues import Issue, Report
 
 FORMATS = ("text", "json", "github")
 GITHUB_CAP = 50  # GitHub shows at most 50 annotations per job; the rest are counted
 
 
-def dumps(data: Any) -> str:
-    """Canonical JSON: indent 2, UTF-8 characters unescaped, trailing newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def summary_line(report: Report, strict: bool) -> str:
     """One line: verdict, counts of errors and warnings, tables and rows."""
-    size = f"{_plural(len(report.tables), 'table')}, {_plural(sum(report.tables.values()), 'row')}"
-    counts = f"{_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}"
+    size = f"{plural(len(report.tables), 'table')}, {plural(sum(report.tables.values()), 'row')}"
+    counts = f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
     if report.unreadable:
         verdict = "cannot read"
     else:

@@ -18,11 +18,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from karabakh_timeline.policy.retired_ids import TABLE as RETIRED
+from karabakh_timeline.policy.retired_ids import id_tables, retired_by_table
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, locate
+from karabakh_timeline.support.git import GIT_MISSING, run_git
 from karabakh_timeline.vocabulary.issues import Issue
 
-ID_TABLES = ("events", "actors", "actor_roles", "places", "sources", "statements")  # when NEW has no retired_ids schema
 _FATAL = {"empty-file", "parse-error", "missing-cell", "extra-cell", "duplicate-header", "file-unreadable", "file-missing"}
 _WARNINGS_PER_TABLE = 10
 
@@ -96,10 +98,11 @@ def _from_zip(path: Path, workdir: Path) -> Path:
 
 
 def _git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise PackageError(Issue("revision-not-found", f"git cannot be run ({exc.strerror}); give a package directory or a zip instead")) from exc
+    done = run_git(args, cwd)
+    if done.returncode == GIT_MISSING and not done.stdout:
+        why = done.stderr.decode("utf-8", "replace")
+        raise PackageError(Issue("revision-not-found", f"git cannot be run ({why}); give a package directory or a zip instead"))
+    return done
 
 
 def _from_git(rev: str, workdir: Path) -> Side:
@@ -208,18 +211,13 @@ def side_warnings(label: str, table: str, issues: list[Issue]) -> list[Issue]:
     return out
 
 
-def retired_ids(package: Package, label: str) -> tuple[dict[str, set[str]], set[str], list[Issue]]:
-    """The package's retired IDs by table ("*" when the table is not given), the tables retired_ids can name, and warnings."""
-    if "retired_ids" not in package.resources:
-        return {}, set(ID_TABLES), []
-    schema = package.resources["retired_ids"].schema
-    id_tables = set(schema.field("table").enum or ID_TABLES) if "table" in schema.field_names else set(ID_TABLES)
+def read_retired(package: Package, label: str) -> tuple[dict[str, set[str]], set[str], list[Issue]]:
+    """The package's retired IDs by table (policy.retired_ids), the tables retired_ids can name, and reading warnings."""
+    if RETIRED not in package.resources:
+        return {}, id_tables(None), []
+    schema = package.resources[RETIRED].schema
     if "id" not in schema.field_names:
-        return {}, id_tables, []
-    t, warnings = read_side(package, "retired_ids", label, pandas=True)
-    tables = t.frame["table"].tolist() if "table" in t.frame else [None] * len(t.frame)
-    by_table: dict[str, set[str]] = {}
-    for rid, table in zip(t.frame["id"].tolist(), tables):
-        if isinstance(rid, str):
-            by_table.setdefault(table if isinstance(table, str) else "*", set()).add(rid)
-    return by_table, id_tables, warnings
+        return {}, id_tables(schema), []
+    t, warnings = read_side(package, RETIRED, label, pandas=True)
+    tables = t.frame["table"].tolist() if "table" in schema.field_names else None
+    return retired_by_table(t.frame["id"].tolist(), tables), id_tables(schema), warnings

@@ -7,10 +7,11 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from karabakh_timeline.diff.compare import Change, DiffResult, TableDiff
 from karabakh_timeline.diff.inputs import Side
+from karabakh_timeline.diff.kinds import Change
+from karabakh_timeline.diff.result import DiffResult, TableDiff
 from karabakh_timeline.support.files import dumps
-from karabakh_timeline.support.text import display_path
+from karabakh_timeline.support.text import display_path, plural
 
 FORMATS = ("text", "markdown", "json")
 MARKDOWN_LIMIT = 60_000  # characters: GitHub comments take 65,536, job summaries 1 MiB per step
@@ -105,7 +106,7 @@ def _counts(t: TableDiff) -> list[str]:
         return [f"table {t.status}", f"{rows or 0:,} rows"]
     parts = [f"{n:,} {what}" for n, what in ((t.rows_added, "added"), (t.rows_removed, "removed"), (len(t.changed), "changed")) if n]
     if t.schema:
-        parts.append(f"{len(t.schema):,} schema change{'' if len(t.schema) == 1 else 's'}")
+        parts.append(plural(len(t.schema), "schema change"))
     return parts or ["no changes"]
 
 
@@ -130,7 +131,7 @@ def render_text(result: DiffResult, out: TextIO) -> None:
     check = result.version_check()
     say(f"[{'green' if check.sufficient else 'red'}]{escape(check.message)}[/]")
     if result.errors:
-        say(f"[red]{len(result.errors):,} error{'' if len(result.errors) == 1 else 's'}[/red]: "
+        say(f"[red]{plural(len(result.errors), 'error')}[/red]: "
             + ", ".join(f"{sum(i.code == c for i in result.errors)} {c}" for c in sorted({i.code for i in result.errors})))
     width = max([len(n) for n in result.tables] + [5])
     say("")
@@ -190,7 +191,7 @@ def render_markdown(result: DiffResult, out: TextIO, limit: int = MARKDOWN_LIMIT
     head.append(f"**Verdict: {verdict}**" + (f" — {_md(reasons, True)}" if reasons else (" — no differences" if not result.differs else "")))
     head += ["", f"**Version:** {_md(result.version_check().message, True)}", ""]
     if result.errors:
-        head.append(f"**{len(result.errors):,} error{'' if len(result.errors) == 1 else 's'}:**")
+        head.append(f"**{plural(len(result.errors), 'error')}:**")
         head.append("")
         for i in result.errors[:_MARKDOWN_ISSUES]:
             head.append(f"- `{i.code}` {_md(i.table or '', True)} {_md(i.value or '', True)}: {_md(i.message, True)}")

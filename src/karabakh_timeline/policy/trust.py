@@ -24,9 +24,19 @@ WEAK_KINDS = frozenset({"aggregator", "blog"})  # without a known original, not 
 ARMENIAN_SIDE = frozenset({"armenia", "nagorno_karabakh"})
 AZERBAIJANI_SIDE = frozenset({"azerbaijan"})
 THIRD_PARTY = "none"
+CONTESTED_VERIFICATIONS = ("party_claim", "disputed")  # verification levels the page marks as contested
+PARAPHRASE = "paraphrase"  # the text_kind that is not the speaker's words (verbatim and translation are quoted)
 CONTESTING_ACTS = frozenset({"deny", "reject", "accuse", "claim"})  # speech acts that dispute an event
 # Words by which an event's notes say who disputes what (dispute-unrecorded).
 DISPUTE_WORDS = r"(?i)\b(?:disput|contest|den(?:y|ies|ied)|reject|claim|accus|contradict)"
+
+# The tables and fields corroboration() reads (the verification rules declare these as their needs).
+CORROBORATION_FIELDS: dict[str, tuple[str, ...]] = {
+    "events": ("event_id", "date_start"),
+    "event_sources": ("event_id", "source_id"),
+    "sources": ("source_id", "publisher_id", "original_publisher_id", "published_date"),
+    "publishers": ("publisher_id", "name", "kind", "side"),
+}
 
 _COLUMNS = ["originals", "third_party", "armenian_side", "azerbaijani_side", "independent", "weak_only", "names"]
 
@@ -116,20 +126,17 @@ def describe(row: pd.Series) -> str:
     return f"{lead} {n} publisher{'s' if n != 1 else ''}, incl. {shown}" if n > 2 else f"{lead} {shown}"
 
 
-__all__ = ["ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "COMPILING_KINDS", "CONTESTING_ACTS", "THIRD_PARTY", "WEAK_KINDS",
-           "basis", "corroboration", "describe", "source_origins"]
-
-
 def corroboration_of_arrow(tables: Mapping[str, object]) -> pd.DataFrame:
     """corroboration() for typed Arrow tables (the release's exports and page)."""
-    needed = {"events": ["event_id", "date_start"], "event_sources": ["event_id", "source_id"],
-              "sources": ["source_id", "publisher_id", "original_publisher_id", "published_date"],
-              "publishers": ["publisher_id", "name", "kind", "side"]}
     frames = {}
-    for name, cols in needed.items():
-        frame = tables[name].select(cols).to_pandas(date_as_object=False)  # type: ignore[attr-defined]
+    for name, cols in CORROBORATION_FIELDS.items():
+        frame = tables[name].select(list(cols)).to_pandas(date_as_object=False)  # type: ignore[attr-defined]
         for col in frame.columns:
             if isinstance(frame[col].dtype, pd.CategoricalDtype):
                 frame[col] = frame[col].astype("string")
         frames[name] = frame
     return corroboration(frames)
+
+
+__all__ = ["ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "COMPILING_KINDS", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS", "PARAPHRASE",
+           "THIRD_PARTY", "WEAK_KINDS", "basis", "corroboration", "corroboration_of_arrow", "describe", "source_origins"]

@@ -15,16 +15,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from karabakh_timeline.policy.trust import corroboration_of_arrow, describe
-from karabakh_timeline.read.cells import convert
-from karabakh_timeline.read.csv_file import read_table
+from karabakh_timeline.policy.formula import FORMULA_STARTS, guard_formula
+from karabakh_timeline.read.typed import read_typed
+from karabakh_timeline.release.event_view import EventView
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
+from karabakh_timeline.schema.types import type_info
+from karabakh_timeline.support.files import BOM
+from karabakh_timeline.support.text import cell_text
+
+__all__ = ["FLAT_NAME", "FORMULA_STARTS", "SQLITE_NAME", "flat_events", "guard_formula", "typed_tables", "write_exports", "write_flat_csv",
+           "write_parquet", "write_sqlite"]
 
 SQLITE_NAME = "karabakh-timeline.sqlite"
 FLAT_NAME = "events_flat.csv"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: a spreadsheet runs these
-_SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
 
 
 def arrow_field(f: Field) -> pa.Field:
@@ -46,12 +50,12 @@ def typed_tables(package: Package) -> dict[str, pa.Table]:
     """Every resource read and typed as its schema says (the package must have validated)."""
     tables = {}
     for name, resource in package.resources.items():
-        raw = read_table(resource)
         schema = resource.schema
+        typed_table = read_typed(package, name, pandas=False).arrow
+        assert typed_table is not None  # read with pandas=False
         columns = []
         for f in schema.fields:
-            typed, _ = convert(raw.columns[f.name], f, schema)
-            typed = typed.combine_chunks() if isinstance(typed, pa.ChunkedArray) else typed
+            typed = typed_table.column(f.name).combine_chunks()
             if f.enum is not None and f.type == "string":
                 dictionary = pa.array([str(v) for v in f.enum], pa.string())
                 typed = pa.DictionaryArray.from_arrays(pc.index_in(typed, value_set=dictionary).cast(pa.int32()), dictionary)
@@ -86,7 +90,7 @@ def sqlite_ddl(schemas: dict[str, TableSchema]) -> list[str]:
     for name, schema in schemas.items():
         lines = []
         for f in schema.fields:
-            line = f"  {_quote(f.name)} {_SQLITE_TYPES[f.type]}"
+            line = f"  {_quote(f.name)} {type_info(f.type).sqlite}"
             if f.required or f.name in schema.primary_key:
                 line += " NOT NULL"
             if f.enum is not None:
@@ -148,66 +152,45 @@ def write_sqlite(tables: dict[str, pa.Table], schemas: dict[str, TableSchema], p
     return path
 
 
-def guard_formula(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with a single quote (OWASP)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return cell_text(value) or ""
 
 
-def flat_events(tables: dict[str, pa.Table], schemas: dict[str, TableSchema]) -> tuple[list[str], list[list[str]]]:
-    """One row per event: its fields, the place's name, actor names per role, source URLs."""
-    events = tables["events"].to_pylist()
-    places = {r["place_id"]: r["name"] for r in tables["places"].to_pylist()} if "places" in tables else {}
-    actors = {r["actor_id"]: r["name"] for r in tables["actors"].to_pylist()} if "actors" in tables else {}
-    sources = {r["source_id"]: r["url"] for r in tables["sources"].to_pylist()} if "sources" in tables else {}
-    roles = [str(v) for v in (schemas["event_actors"].field("role").enum or [])] if "event_actors" in schemas else []
-    by_role: dict[tuple[str, str], list[str]] = {}
-    for r in tables["event_actors"].to_pylist() if "event_actors" in tables else []:
-        by_role.setdefault((r["event_id"], r["role"]), []).append(r["actor_id"])
-    urls: dict[str, list[str]] = {}
-    for r in tables["event_sources"].to_pylist() if "event_sources" in tables else []:
-        urls.setdefault(r["event_id"], []).append(r["source_id"])
-    corr = corroboration_of_arrow(tables) if "publishers" in tables else None
-    names = schemas["events"].field_names
+def flat_events(view: EventView) -> tuple[list[str], list[list[str]]]:
+    """One row per event: its fields, the place's name, actor names per role, source URLs, corroboration."""
+    names = view.schemas["events"].field_names
     at = names.index("place_id") + 1 if "place_id" in names else len(names)
-    trust = ["corroboration", "corroborating_publishers"] if corr is not None else []
-    header = names[:at] + ["place_name"] + names[at:] + [f"actors_{role}" for role in roles] + ["source_urls"] + trust
+    trust = ["corroboration", "corroborating_publishers"] if view.corroboration is not None else []
+    header = names[:at] + ["place_name"] + names[at:] + [f"actors_{role}" for role in view.roles] + ["source_urls"] + trust
     rows = []
-    for event in events:
+    for event in view.events:
         key = event["event_id"]
         cells = [_text(event[n]) for n in names]
-        place = places.get(event.get("place_id"), "") or ""
-        people = ["; ".join(sorted(actors.get(a, a) for a in by_role.get((key, role), []))) for role in roles]
-        links = "; ".join(sources.get(s, s) for s in sorted(urls.get(key, [])))
-        extra = [describe(corr.loc[key]), "; ".join(corr.loc[key, "names"])] if corr is not None else []
-        rows.append(cells[:at] + [place] + cells[at:] + people + [links] + extra)
+        people = ["; ".join(sorted(view.actor_name(a) for a in view.actors_in(key, role))) for role in view.roles]
+        links = "; ".join((view.sources.get(s) or {}).get("url") or s for s in view.source_ids(key))
+        extra = [view.corroborated(key), "; ".join(view.corroborating_names(key))] if trust else []
+        rows.append(cells[:at] + [view.place_name(event.get("place_id"))] + cells[at:] + people + [links] + extra)
     return header, rows
 
 
-def write_flat_csv(tables: dict[str, pa.Table], schemas: dict[str, TableSchema], path: Path) -> Path:
+def write_flat_csv(view: EventView, path: Path) -> Path:
     """events_flat.csv for spreadsheet users: UTF-8 with a BOM (so Excel reads the scripts right), formula-guarded."""
-    header, rows = flat_events(tables, schemas)
+    header, rows = flat_events(view)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     writer.writerows([guard_formula(c) for c in row] for row in rows)
-    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    path.write_bytes(BOM + buffer.getvalue().encode("utf-8"))
     return path
 
 
-def write_exports(package: Package, folder: Path) -> dict[str, pa.Table]:
-    """Write exports/ (SQLite, Parquet, flat CSV) for an opened, valid package; return the typed tables."""
+def write_exports(package: Package, folder: Path) -> tuple[dict[str, pa.Table], EventView]:
+    """Write exports/ (SQLite, Parquet, flat CSV) for an opened, valid package; return the typed tables and the event view."""
     folder.mkdir(parents=True, exist_ok=True)
     tables = typed_tables(package)
     schemas = {name: r.schema for name, r in package.resources.items()}
     write_sqlite(tables, schemas, folder / SQLITE_NAME)
     write_parquet(tables, folder / "parquet")
-    write_flat_csv(tables, schemas, folder / FLAT_NAME)
-    return tables
+    view = EventView.build(tables, schemas)
+    write_flat_csv(view, folder / FLAT_NAME)
+    return tables, view

@@ -12,20 +12,13 @@ import hashlib
 import html
 import json
 import re
-from importlib import resources
 from typing import Any
 
-import pyarrow as pa
+from karabakh_timeline.policy.trust import CONTESTED_VERIFICATIONS, PARAPHRASE
+from karabakh_timeline.release.assets import fill, template
+from karabakh_timeline.release.event_view import EventView, enum_of
 
-from karabakh_timeline.policy.trust import corroboration_of_arrow, describe
-
-_TOKEN = re.compile(r"\{\{ (\w+) \}\}")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-CONTESTED = ("party_claim", "disputed")
-
-
-def _template(name: str) -> str:
-    return resources.files("karabakh_timeline").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def label(value: str) -> str:
@@ -67,10 +60,6 @@ def when(start: dt.date, end: dt.date | None, precision: str, edtf: str = "") ->
     return text
 
 
-def _rows(tables: dict[str, pa.Table], name: str) -> list[dict[str, Any]]:
-    return tables[name].to_pylist() if name in tables else []
-
-
 def _fatalities(event: dict[str, Any]) -> str:
     best, low, high = event.get("fatalities_best"), event.get("fatalities_low"), event.get("fatalities_high")
     parts = []
@@ -83,93 +72,85 @@ def _fatalities(event: dict[str, Any]) -> str:
     return " (".join(parts) + (")" if len(parts) == 2 else "")
 
 
-def page_data(tables: dict[str, pa.Table], descriptor: dict[str, Any], roles: list[str]) -> dict[str, Any]:
-    """Everything the page shows, as plain JSON: events in date order with actors, sources and statements."""
-    places = {r["place_id"]: r for r in _rows(tables, "places")}
-    actors = {r["actor_id"]: r for r in _rows(tables, "actors")}
-    sources = {r["source_id"]: r for r in _rows(tables, "sources")}
-    publishers = {r["publisher_id"]: r for r in _rows(tables, "publishers")}
-    corr = corroboration_of_arrow(tables) if "publishers" in tables else None
-    event_actors: dict[str, list[tuple[str, str]]] = {}
-    for r in _rows(tables, "event_actors"):
-        event_actors.setdefault(r["event_id"], []).append((r["role"], r["actor_id"]))
-    event_sources: dict[str, list[str]] = {}
-    for r in _rows(tables, "event_sources"):
-        event_sources.setdefault(r["event_id"], []).append(r["source_id"])
-    statements: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(_rows(tables, "statements"), key=lambda s: (s["date_start"], s["statement_id"])):
-        if r.get("event_id"):
-            statements.setdefault(r["event_id"], []).append(r)
+def enum_descriptions(description: str, values: list[str]) -> dict[str, str]:
+    """What a field's description says of each enum value, written as "value (what it means)"."""
+    out = {}
+    for value in values:
+        found = re.search(rf"(?<![\w]){re.escape(value)} \(([^)]*)\)", description)
+        out[value] = found.group(1) if found else ""
+    return out
+
+
+def _choices(view: EventView, table: str, name: str) -> list[list[str]]:
+    """[value, label, description] for each allowed value of a field, from its schema."""
+    values = enum_of(view.schemas, table, name)
+    schema = view.schemas.get(table)
+    described = enum_descriptions(schema.field(name).description if schema and values else "", values)
+    return [[v, label(v), described[v]] for v in values]
+
+
+def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON: events in date order with actors, sources and statements,
+    and the enums with their labels and descriptions from the schemas (the script restates none of them)."""
 
     def source(source_id: str) -> dict[str, str]:
-        s = sources.get(source_id, {})
+        s = view.sources.get(source_id, {})
         date = s.get("published_date")
-        pub = (publishers.get(s.get("publisher_id")) or {}).get("name") or ""
-        original = (publishers.get(s.get("original_publisher_id")) or {}).get("name") or ""
+        pub, original = view.publisher_name(s.get("publisher_id")), view.publisher_name(s.get("original_publisher_id"))
         return {"title": s.get("title") or source_id, "url": s.get("url") or "",
                 "publisher": f"{pub} (from {original})" if original else pub, "date": _day(date) if date else ""}
 
-    def actor_name(actor_id: str | None) -> str:
-        return (actors.get(actor_id) or {}).get("name") or (actor_id or "")
-
-    role_order = {role: i for i, role in enumerate(roles)}
+    role_order = {role: i for i, role in enumerate(view.roles)}
 
     def by_role(pair: tuple[str, str]) -> tuple[int, str, str]:
-        return role_order.get(pair[0], len(role_order)), actor_name(pair[1]).casefold(), pair[1]
+        return role_order.get(pair[0], len(role_order)), view.actor_name(pair[1]).casefold(), pair[1]
 
     events = []
-    for e in sorted(_rows(tables, "events"), key=lambda e: (e["date_start"], e["date_end"] or e["date_start"], e["event_id"])):
+    for e in sorted(view.events, key=lambda e: (e["date_start"], e["date_end"] or e["date_start"], e["event_id"])):
         key = e["event_id"]
-        place = places.get(e.get("place_id")) or {}
         events.append({
             "id": key,
             "title": e["title"],
             "summary": e.get("summary") or "",
             "type": e["event_type"],
             "verification": e["verification"],
-            "corroboration": describe(corr.loc[key]) if corr is not None else "",
+            "corroboration": view.corroborated(key),
             "when": when(e["date_start"], e.get("date_end"), e["date_precision"], e.get("date_edtf") or ""),
             "edtf": e.get("date_edtf") or "",
             "year": e["date_start"].year,
-            "place": place.get("name") or "",
+            "place": view.place_name(e.get("place_id")),
             "fatalities": _fatalities(e),
             "notes": e.get("notes") or "",
-            "actors": [[role, a] for role, a in sorted(event_actors.get(key, []), key=by_role)],
-            "sources": [source(s) for s in sorted(event_sources.get(key, []))],
+            "actors": [[role, a] for role, a in sorted(view.event_actors.get(key, []), key=by_role)],
+            "sources": [source(s) for s in view.source_ids(key)],
             "statements": [{
                 "id": s["statement_id"],
                 "when": when(s["date_start"], s.get("date_end"), s["date_precision"], s.get("date_edtf") or ""),
-                "speaker": actor_name(s["speaker_id"]),
-                "behalf": actor_name(s["on_behalf_of_id"]) if s.get("on_behalf_of_id") not in (None, s["speaker_id"]) else "",
+                "speaker": view.actor_name(s["speaker_id"]),
+                "behalf": view.actor_name(s["on_behalf_of_id"]) if s.get("on_behalf_of_id") not in (None, s["speaker_id"]) else "",
                 "act": s["speech_act"],
                 "kind": s["text_kind"],
+                "quoted": s["text_kind"] != PARAPHRASE,
                 "text": s["text"],
                 "source": source(s["source_id"]),
-            } for s in statements.get(key, [])],
+            } for s in view.statements.get(key, [])],
         })
-    used = sorted({a for e in events for _, a in e["actors"]}, key=lambda a: (actor_name(a).casefold(), a))
+    used = sorted({a for e in events for _, a in e["actors"]}, key=lambda a: (view.actor_name(a).casefold(), a))
     licence = next(iter(descriptor.get("licenses") or []), {})
     return {
         "title": descriptor.get("title") or descriptor.get("name") or "Timeline",
         "version": descriptor.get("version") or "",
         "created": (descriptor.get("created") or "")[:10],
         "licence": licence.get("name") or "",
-        "types": [[t, label(t)] for t in _enum(tables, "events", "event_type")],
-        "roles": [[r, label(r)] for r in roles],
-        "verification": [[v, label(v)] for v in _enum(tables, "events", "verification")],
-        "actors": {a: actor_name(a) for a in used},
-        "counts": {"statements": sum(len(e["statements"]) for e in events), "sources": len(sources)},
+        "types": [c[:2] for c in _choices(view, "events", "event_type")],
+        "roles": [[r, label(r)] for r in view.roles],
+        "verification": _choices(view, "events", "verification"),
+        "contested": [v for v in CONTESTED_VERIFICATIONS if v in enum_of(view.schemas, "events", "verification")],
+        "kinds": _choices(view, "statements", "text_kind"),
+        "actors": {a: view.actor_name(a) for a in used},
+        "counts": {"statements": sum(len(e["statements"]) for e in events), "sources": len(view.sources)},
         "events": events,
     }
-
-
-def _enum(tables: dict[str, pa.Table], table: str, column: str) -> list[str]:
-    if table not in tables:
-        return []
-    kind = tables[table].schema.field(column).type
-    if pa.types.is_dictionary(kind):
-        return [str(v) for v in tables[table].column(column).chunk(0).dictionary.to_pylist()] if tables[table].num_rows else []
-    return sorted({str(v) for v in tables[table].column(column).to_pylist() if v is not None})
 
 
 def embed_json(data: Any) -> str:
@@ -178,25 +159,20 @@ def embed_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _fill(template: str, values: dict[str, str]) -> str:
-    """Replace {{ name }} tokens in one pass, so inserted text is never scanned for tokens again."""
-    return _TOKEN.sub(lambda m: values[m.group(1)], template)
-
-
-def render_page(tables: dict[str, pa.Table], descriptor: dict[str, Any], roles: list[str]) -> str:
+def render_page(view: EventView, descriptor: dict[str, Any]) -> str:
     """The complete index.html for a release."""
-    data = page_data(tables, descriptor, roles)
-    script = _template("page.js")
+    data = page_data(view, descriptor)
+    script = template("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
            "base-uri 'none'; form-action 'none'")
     description = descriptor.get("description") or ""
-    return _fill(_template("index.html"), {
+    return fill(template("index.html"), {
         "title": html.escape(data["title"]),
         "version": html.escape(data["version"]),
         "description": html.escape(description),
         "csp": html.escape(csp, quote=False).replace("\"", "&quot;"),
-        "css": _template("page.css"),
+        "css": template("page.css"),
         "data": embed_json(data),
         "script": script,
     })
