@@ -10,11 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, write_rows
+from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, without, write_rows
 
 from karabakh_timeline.diff.compare import diff_packages
-from karabakh_timeline.policy.versioning import bump_between
 from karabakh_timeline.diff.render import render_markdown
+from karabakh_timeline.policy.versioning import bump_between
 
 Mutation = Callable[[Path], None]
 
@@ -55,7 +55,8 @@ def append_row(pkg: Path, table: str, **values: str) -> None:
 
 
 def drop_row(pkg: Path, table: str, key: str) -> None:
-    write_rows(pkg, table, [r for r in read_rows(pkg, table) if r[0] != key])
+    """Drop the rows of table whose event_id is key."""
+    write_rows(pkg, table, without(pkg, table, "event_id", key))
 
 
 def retire(pkg: Path, rid: str, table: str) -> None:

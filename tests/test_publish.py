@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_rows
+from conftest import make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
 from karabakh_timeline.release import exports
@@ -238,9 +238,9 @@ def test_version_not_bumped_enough_is_refused(repo: Path, tmp_path: Path) -> Non
 
 def test_a_removal_without_a_retired_id_is_refused_whatever_the_bump(repo: Path, tmp_path: Path) -> None:
     git(repo, "tag", "-a", "v0.1.0", "-m", "0.1.0")
-    used = {r[8] for r in read_rows(repo, "events")[1:]}
+    used = {r["place_id"] for r in records(repo, "events")}
     rows = read_rows(repo, "places")
-    gone = next(r for r in rows[1:] if r[0] not in used)
+    gone = next(r for r in rows[1:] if r[rows[0].index("place_id")] not in used)
     write_rows(repo, "places", [r for r in rows if r is not gone])
     set_version(repo, "1.0.0")
     commit(repo, "drop a place")
@@ -370,7 +370,7 @@ def test_sqlite_has_types_and_keys_from_the_schemas(repo: Path, tmp_path: Path) 
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     for name, resource in package.resources.items():
         info = db.execute(f'PRAGMA table_info("{name}")').fetchall()
-        expected = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
+        expected = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}  # SQLite's affinities
         assert [(c[1], c[2]) for c in info] == [(f.name, expected[f.type]) for f in resource.schema.fields]
         assert [c[1] for c in sorted(info, key=lambda c: c[5]) if c[5]] == list(resource.schema.primary_key)
         keys = {(tuple(r[3] for r in group), group[0][2], tuple(r[4] for r in group))
@@ -399,7 +399,7 @@ def test_parquet_types_follow_the_schemas(repo: Path, tmp_path: Path) -> None:
     assert events.schema.field("fatalities_best").type == pa.int64() and events.schema.field("fatalities_best").nullable
     assert events.column("fatalities_best").null_count > 0
     assert events.schema.field("title").type == pa.string() and not events.schema.field("title").nullable
-    assert events.column("event_id").to_pylist() == [r[0] for r in read_rows(repo, "events")[1:]]
+    assert events.column("event_id").to_pylist() == [r["event_id"] for r in records(repo, "events")]
     enum = open_package(repo).resources["events"].schema.field("event_type").enum
     assert events.column("event_type").chunk(0).dictionary.to_pylist() == enum
     places = pq.read_table(release / "exports" / "parquet" / "places.parquet")
@@ -415,14 +415,15 @@ def test_flat_csv_has_one_row_per_event_with_names_by_role(repo: Path, tmp_path:
     assert len(rows) == len(read_rows(repo, "events")) - 1
     roles = open_package(repo).resources["event_actors"].schema.field("role").enum
     assert [c for c in rows[0] if c.startswith("actors_")] == [f"actors_{r}" for r in roles]
-    actors = {r[0]: r[1] for r in read_rows(repo, "actors")[1:]}
-    first = [r for r in read_rows(repo, "event_actors")[1:] if r[0] == "evt_000000"]
-    for role in {r[2] for r in first}:
-        assert rows[0][f"actors_{role}"] == "; ".join(sorted(actors[r[1]] for r in first if r[2] == role))
-    places = {r[0]: r[1] for r in read_rows(repo, "places")[1:]}
+    actors = {r["actor_id"]: r["name"] for r in records(repo, "actors")}
+    first = [r for r in records(repo, "event_actors") if r["event_id"] == "evt_000000"]
+    for role in {r["role"] for r in first}:
+        assert rows[0][f"actors_{role}"] == "; ".join(sorted(actors[r["actor_id"]] for r in first if r["role"] == role))
+    places = {r["place_id"]: r["name"] for r in records(repo, "places")}
     assert rows[0]["place_name"] == places[rows[0]["place_id"]]
-    urls = {r[0]: r[1] for r in read_rows(repo, "sources")[1:]}
-    assert rows[0]["source_urls"] == "; ".join(urls[r[1]] for r in sorted(read_rows(repo, "event_sources")[1:]) if r[0] == "evt_000000")
+    urls = {r["source_id"]: r["url"] for r in records(repo, "sources")}
+    linked = sorted(r["source_id"] for r in records(repo, "event_sources") if r["event_id"] == "evt_000000")
+    assert rows[0]["source_urls"] == "; ".join(urls[s] for s in linked)
 
 
 def test_flat_csv_guards_every_cell_against_formulas(package: Path, tmp_path: Path) -> None:

@@ -65,15 +65,16 @@ def _edge(pkg: Path) -> None:
 def _inline_schema(pkg: Path) -> None:
     """The events schema given inline in the descriptor instead of by path."""
     descriptor = _descriptor(pkg)
-    descriptor["resources"][0]["schema"] = json.loads((pkg / "schemas" / "events.json").read_text(encoding="utf-8"))
+    events = next(r for r in descriptor["resources"] if r["name"] == "events")
+    events["schema"] = json.loads((pkg / "schemas" / "events.json").read_text(encoding="utf-8"))
     (pkg / "schemas" / "events.json").unlink()
     (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _resource_path(index: int, key: str, value: str):
+def _resource_path(name: str, key: str, value: str):
     def mutate(pkg: Path) -> None:
         descriptor = _descriptor(pkg)
-        descriptor["resources"][index][key] = value
+        next(r for r in descriptor["resources"] if r["name"] == name)[key] = value
         (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
     return mutate
 
@@ -107,10 +108,10 @@ FIXTURES: dict[str, Any] = {
     "bad-date-after-multiline": _bad_date_after_multiline,
     "extra-cell": _extra_cell,
     "missing-file": lambda pkg: (pkg / "data" / "event_relations.csv").unlink(),
-    "absolute-path": _resource_path(8, "path", "/etc/hosts"),
-    "parent-path": _resource_path(8, "path", "../event_relations.csv"),
-    "url-path": _resource_path(8, "path", "https://example.org/event_relations.csv"),
-    "parent-schema": _resource_path(8, "schema", "schemas/../../schemas/event_relations.json"),
+    "absolute-path": _resource_path("event_relations", "path", "/etc/hosts"),
+    "parent-path": _resource_path("event_relations", "path", "../event_relations.csv"),
+    "url-path": _resource_path("event_relations", "path", "https://example.org/event_relations.csv"),
+    "parent-schema": _resource_path("event_relations", "schema", "schemas/../../schemas/event_relations.json"),
 }
 
 

@@ -5,10 +5,13 @@ Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read 
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
 from karabakh_timeline.check.render import FORMATS
+from karabakh_timeline.vocabulary.codes import cannot_read
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
 
 def example(*commands: str) -> str:
@@ -49,7 +52,7 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     sys.exit(report.exit_code(strict))
 
 
-def fail(issue_or_message: object, code: int = 3) -> None:
+def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
     """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input)."""
     message = getattr(issue_or_message, "message", None) or str(issue_or_message)
     name = getattr(issue_or_message, "code", None)
@@ -142,12 +145,12 @@ def format_(path: str | None, check: bool) -> None:
         click.echo(f"Error: {issue.code}: {issue.table} line {issue.line}: {issue.message}", err=True)
     if result.refused:
         click.echo("refused: nothing written", err=True)
-        sys.exit(3 if any(i.code in ("file-missing", "path-unsafe", "path-remote", "schema-invalid", "package-invalid") for i in result.refused) else 1)
+        sys.exit(EXIT_UNREADABLE if any(cannot_read(i.code) for i in result.refused) else EXIT_INVALID)
     verb = "would reformat" if check else "reformatted"
     for name in result.changed:
         click.echo(f"{verb} {name}")
     click.echo(f"{len(result.changed)} file(s) {verb}, {len(result.unchanged)} already canonical", err=True)
-    sys.exit(1 if check and result.changed else 0)
+    sys.exit(EXIT_INVALID if check and result.changed else EXIT_OK)
 
 
 @main.command(name="next-id", epilog=example("karabakh-timeline next-id events", "karabakh-timeline next-id sources --count 3"))
@@ -168,7 +171,7 @@ def next_id(table: str, path: str | None, count: int) -> None:
     except PackageError as exc:
         fail(exc.issue)
     except IdError as exc:
-        fail(exc, 2)
+        fail(exc, EXIT_USAGE)
     click.echo("\n".join(ids))
 
 

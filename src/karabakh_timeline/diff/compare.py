@@ -2,7 +2,7 @@
 
 The result (diff.result) carries a semver verdict after the Frictionless "Data Package Version"
 recipe, the check that NEW's version is bumped enough (policy.versioning), and the removal rules
-(policy.retired_ids): an ID that disappears must be recorded in NEW's retired_ids, and a retired ID
+(policy.retirement): an ID that disappears must be recorded in NEW's retired_ids, and a retired ID
 must not come back.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from karabakh_timeline.diff.inputs import Side, check_opened, read_retired, read
 from karabakh_timeline.diff.kinds import change
 from karabakh_timeline.diff.result import DiffResult, DiffUsageError, TableDiff
 from karabakh_timeline.diff.rows import diff_rows
-from karabakh_timeline.policy.retired_ids import Retired, retired_for
+from karabakh_timeline.policy.retirement import Retired, retired_for
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.schema.descriptor import Package, open_package
 from karabakh_timeline.vocabulary.issues import Issue

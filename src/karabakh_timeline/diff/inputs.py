@@ -18,8 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from karabakh_timeline.policy.retired_ids import TABLE as RETIRED
-from karabakh_timeline.policy.retired_ids import id_tables, retired_by_table
+from karabakh_timeline.policy.retirement import TABLE as RETIRED
+from karabakh_timeline.policy.retirement import id_tables, retired_by_table
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, locate
 from karabakh_timeline.support.git import GIT_MISSING, run_git
@@ -212,7 +212,7 @@ def side_warnings(label: str, table: str, issues: list[Issue]) -> list[Issue]:
 
 
 def read_retired(package: Package, label: str) -> tuple[dict[str, set[str]], set[str], list[Issue]]:
-    """The package's retired IDs by table (policy.retired_ids), the tables retired_ids can name, and reading warnings."""
+    """The package's retired IDs by table (policy.retirement), the tables retired_ids can name, and reading warnings."""
     if RETIRED not in package.resources:
         return {}, id_tables(None), []
     schema = package.resources[RETIRED].schema

@@ -24,7 +24,7 @@ WEAK_KINDS = frozenset({"aggregator", "blog"})  # without a known original, not 
 ARMENIAN_SIDE = frozenset({"armenia", "nagorno_karabakh"})
 AZERBAIJANI_SIDE = frozenset({"azerbaijan"})
 THIRD_PARTY = "none"
-CONTESTED_VERIFICATIONS = ("party_claim", "disputed")  # verification levels the page marks as contested
+CONTESTED_VERIFICATIONS = ("disputed", "party_claim")  # verification levels the page marks as contested
 PARAPHRASE = "paraphrase"  # the text_kind that is not the speaker's words (verbatim and translation are quoted)
 CONTESTING_ACTS = frozenset({"deny", "reject", "accuse", "claim"})  # speech acts that dispute an event
 # Words by which an event's notes say who disputes what (dispute-unrecorded).

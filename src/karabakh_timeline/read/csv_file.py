@@ -18,9 +18,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from karabakh_timeline.schema.descriptor import Resource
+from karabakh_timeline.support.files import BOM
 from karabakh_timeline.vocabulary.issues import Issue
 
-BOM = codecs.BOM_UTF8
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising
 _BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
 _SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan

@@ -7,8 +7,9 @@ from the repository's CHANGELOG.md, so the file lists every release.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
+
+from karabakh_timeline.policy.versioning import SECTION, parse_version
 
 CHANGELOG_HEADER = """# Changelog
 
@@ -17,7 +18,6 @@ Frictionless "Data Package Version" recipe applies it to data: a major release c
 worked with the previous one (a field, table or allowed value removed, a constraint tightened), a
 minor release adds (rows, fields, tables, allowed values), a patch release corrects values.
 """
-_SECTION = re.compile(r"^## (0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\b", re.MULTILINE)
 _LISTED = 30  # rows listed per table and kind; the rest are counted
 _SHORT = 80  # values up to this length are shown old -> new; longer ones are "revised"
 
@@ -72,12 +72,12 @@ def changelog_section(version: str, date: dt.date, rows: dict[str, int], diff: A
 
 def changelog(section: str, version: str, existing: str = "") -> str:
     """The whole CHANGELOG.md: this release's section, then the sections of earlier versions from existing."""
-    current = tuple(map(int, version.split(".")))
-    found = list(_SECTION.finditer(existing))
+    current = parse_version(version)
+    found = list(SECTION.finditer(existing))
     older = []
     for i, match in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(existing)
         number = tuple(map(int, match.groups()))
-        if number < current:  # a rebuild replaces its own section; later releases are not part of this one
+        if current is None or number < current:  # a rebuild replaces its own section; later releases are not part of this one
             older.append((number, existing[match.start():end].strip("\n") + "\n"))
     return "\n".join([CHANGELOG_HEADER, section, *(text for _, text in sorted(older, reverse=True))])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +14,9 @@ from pathlib import Path
 from karabakh_timeline.read.csv_file import read_records
 from karabakh_timeline.schema.descriptor import Resource, open_package
 from karabakh_timeline.schema.table_schema import TableSchema
+from karabakh_timeline.schema.types import type_info
+from karabakh_timeline.support.files import BOM, write_atomic
 from karabakh_timeline.vocabulary.issues import Issue
-
-BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -30,13 +29,13 @@ class FormatResult:
 
 
 def _sort_key(schema: TableSchema, positions: list[int]):
-    types = [schema.field(name).type for name in schema.primary_key]
+    numeric = [type_info(schema.field(name).type).numeric for name in schema.primary_key]
 
     def key(row: list[str]) -> tuple:
         parts = []
-        for kind, i in zip(types, positions):
+        for is_number, i in zip(numeric, positions, strict=True):
             value = row[i]
-            if kind in ("integer", "number"):
+            if is_number:
                 try:
                     parts.append((0, float(value), ""))
                     continue
@@ -101,10 +100,6 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
             pending.append((resource.path, new, resource.relpath))
     if check or result.refused:
         return result
-    for path_, data, _ in pending:
-        fd, tmp = tempfile.mkstemp(dir=path_.parent, prefix=f".{path_.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, path_.stat().st_mode & 0o777)
-        os.replace(tmp, path_)
+    for target, data, _ in pending:
+        write_atomic(target, data, target.stat().st_mode & 0o777)
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 
+from karabakh_timeline.policy.retirement import every_retired, read_retired_ids
 from karabakh_timeline.read.typed import read_typed
 from karabakh_timeline.schema.descriptor import open_package
 
@@ -33,8 +34,7 @@ def next_ids(table: str, path: str | os.PathLike[str] | None = None, count: int 
     key = schema.primary_key[0]
     prefix, digits = id_format(schema.field(key).constraints["pattern"])
     used = set(read_typed(package, table).frame[key].dropna())
-    if "retired_ids" in package.resources:
-        used |= set(read_typed(package, "retired_ids").frame["id"].dropna())
+    used |= every_retired(read_retired_ids(package))
     numbers = [int(v[len(prefix):]) for v in used if isinstance(v, str) and v.startswith(prefix) and v[len(prefix):].isdigit()]
     start = max(numbers, default=0) + 1
     if start + count - 1 >= 10**digits:

@@ -5,7 +5,6 @@ only compare the data's labels with them.
 """
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 from collections.abc import Iterator
 from functools import lru_cache
@@ -14,29 +13,18 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from karabakh_timeline.check.rules.core import Tables, _has, _issues, rule
-from karabakh_timeline.policy.trust import CONTESTING_ACTS, DISPUTE_WORDS, corroboration, source_origins
+from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.policy.trust import CONTESTING_ACTS, CORROBORATION_FIELDS, DISPUTE_WORDS, corroboration, source_origins
 from karabakh_timeline.vocabulary.issues import Issue
 
-_CORROBORATION_TABLES = {
-    "events": ("event_id", "date_start", "verification"),
-    "event_sources": ("event_id", "source_id"),
-    "sources": ("source_id", "publisher_id", "original_publisher_id", "published_date"),
-    "publishers": ("publisher_id", "name", "kind", "side"),
-}
+# The verification rules compare an event's label with its corroboration (policy.trust).
+_VERIFICATION_NEEDS = {**CORROBORATION_FIELDS, "events": (*CORROBORATION_FIELDS["events"], "verification")}
 
 
-def _trust_ready(tables: Tables) -> bool:
-    return all(_has(tables, name, *fields) for name, fields in _CORROBORATION_TABLES.items())
-
-
-def _corroboration(tables: Tables) -> pd.DataFrame:
-    return corroboration({name: tables[name].frame for name in _CORROBORATION_TABLES})
-
-
-def _event_rows(tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
-    events = tables["events"].frame
-    return events, _corroboration(tables).reindex(events["event_id"].to_numpy())
+def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    events = ctx.frame("events")
+    corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS})
+    return events, corr.reindex(events["event_id"].to_numpy())
 
 
 def _summary(row: pd.Series) -> str:
@@ -45,13 +33,11 @@ def _summary(row: pd.Series) -> str:
             f"{row['armenian_side']} Armenian-side, {row['azerbaijani_side']} Azerbaijani-side")
 
 
-@rule("verification-unsupported")
-def verification_unsupported(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("verification-unsupported", needs=_VERIFICATION_NEEDS)
+def verification_unsupported(ctx: Context) -> Iterator[Issue]:
     """A confirmed event needs independent corroboration (trust.corroboration)."""
-    if not _trust_ready(tables):
-        return
-    t = tables["events"]
-    events, corr = _event_rows(tables)
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
     bad = (events["verification"] == "confirmed").fillna(False).to_numpy(dtype=bool) & ~corr["independent"].fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(bad):
         row = corr.iloc[i]
@@ -60,13 +46,11 @@ def verification_unsupported(tables: Tables, today: dt.date) -> Iterator[Issue]:
                     t.name, int(t.lines[i]), "verification", "confirmed")
 
 
-@rule("verification-understated")
-def verification_understated(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("verification-understated", needs=_VERIFICATION_NEEDS)
+def verification_understated(ctx: Context) -> Iterator[Issue]:
     """single_source or party_claim where the sources already corroborate the event independently."""
-    if not _trust_ready(tables):
-        return
-    t = tables["events"]
-    events, corr = _event_rows(tables)
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
     low = events["verification"].isin(["single_source", "party_claim"]).to_numpy(dtype=bool)
     bad = low & corr["independent"].fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(bad):
@@ -75,35 +59,31 @@ def verification_understated(tables: Tables, today: dt.date) -> Iterator[Issue]:
                     t.name, int(t.lines[i]), "verification", value)
 
 
-@rule("dispute-unrecorded")
-def dispute_unrecorded(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("dispute-unrecorded", needs={"events": ("event_id", "verification", "notes"), "statements": ("event_id", "speech_act")})
+def dispute_unrecorded(ctx: Context) -> Iterator[Issue]:
     """A disputed event links a contesting statement or says in its notes who disputes what."""
-    if not (_has(tables, "events", "event_id", "verification", "notes") and _has(tables, "statements", "event_id", "speech_act")):
-        return
-    t = tables["events"]
+    t = ctx.tables["events"]
     events = t.frame
-    said = tables["statements"].frame
+    said = ctx.tables["statements"].frame
     contested = set(said.loc[said["speech_act"].isin(CONTESTING_ACTS), "event_id"].dropna())
     noted = events["notes"].str.contains(DISPUTE_WORDS, regex=True).fillna(False).to_numpy(dtype=bool)
     bad = (events["verification"] == "disputed").fillna(False).to_numpy(dtype=bool) & ~events["event_id"].isin(contested).to_numpy(dtype=bool) & ~noted
-    yield from _issues(t, bad, "dispute-unrecorded", "verification",
+    yield from issues_at(t, bad, "dispute-unrecorded", "verification",
                        lambda v: "disputed, but no linked statement contests it (deny, reject, accuse, claim) and the notes do not say who disputes what")
 
 
-@rule("source-weak-only")
-def source_weak_only(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("source-weak-only", needs=_VERIFICATION_NEEDS, uses={"statements": ("source_id",)})
+def source_weak_only(ctx: Context) -> Iterator[Issue]:
     """Events and statements rest on at least one source that is not an aggregator or blog of unknown original."""
-    if not _trust_ready(tables):
-        return
-    t = tables["events"]
-    events, corr = _event_rows(tables)
-    yield from _issues(t, corr["weak_only"].fillna(False).to_numpy(dtype=bool), "source-weak-only", "event_id",
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
+    yield from issues_at(t, corr["weak_only"].fillna(False).to_numpy(dtype=bool), "source-weak-only", "event_id",
                        lambda v: f"event {v} rests only on aggregator or blog sources with no known original publisher")
-    if _has(tables, "statements", "source_id"):
-        origins = source_origins(tables["sources"].frame, tables["publishers"].frame)
+    if ctx.has("statements", "source_id"):
+        origins = source_origins(ctx.tables["sources"].frame, ctx.tables["publishers"].frame)
         weak = set(origins.loc[origins["weak"], "source_id"])
-        st = tables["statements"]
-        yield from _issues(st, st.frame["source_id"].isin(weak).to_numpy(dtype=bool), "source-weak-only", "source_id",
+        st = ctx.tables["statements"]
+        yield from issues_at(st, st.frame["source_id"].isin(weak).to_numpy(dtype=bool), "source-weak-only", "source_id",
                            lambda v: f"source {v} is an aggregator or blog copy with no known original publisher")
 
 
@@ -117,12 +97,10 @@ def _language(tag: str) -> str:
         return tag.lower()
 
 
-@rule("verbatim-language")
-def verbatim_language(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("verbatim-language", needs={"statements": ("text_kind", "language", "original_language")})
+def verbatim_language(ctx: Context) -> Iterator[Issue]:
     """A verbatim text is in the language its words were said in."""
-    if not _has(tables, "statements", "text_kind", "language", "original_language"):
-        return
-    t = tables["statements"]
+    t = ctx.tables["statements"]
     f = t.frame
     for i in np.flatnonzero((f["text_kind"] == "verbatim").fillna(False).to_numpy(dtype=bool)):
         lang, original = f["language"].iat[i], f["original_language"].iat[i]
@@ -165,14 +143,14 @@ def _unreal(host: str) -> str | None:
     return None
 
 
-@rule("url-host")
-def url_host(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("url-host", uses={"publishers": ("bad_hosts",)})
+def url_host(ctx: Context) -> Iterator[Issue]:
     """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
     bad_hosts: set[str] = set()
-    if _has(tables, "publishers", "bad_hosts"):
-        for cell in tables["publishers"].frame["bad_hosts"].dropna():
+    if ctx.has("publishers", "bad_hosts"):
+        for cell in ctx.tables["publishers"].frame["bad_hosts"].dropna():
             bad_hosts |= _hosts(cell)
-    for t in tables.values():
+    for t in ctx.tables.values():
         for fld in t.schema.fields:
             if fld.format != "uri" or fld.name not in t.frame.columns:
                 continue
@@ -185,13 +163,11 @@ def url_host(tables: Tables, today: dt.date) -> Iterator[Issue]:
                     yield Issue("url-host", f"host {host!r} {why}", t.name, int(t.lines[i]), fld.name, str(url))
 
 
-@rule("url-publisher-mismatch")
-def url_publisher_mismatch(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")})
+def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     """A source's URL lies on its publisher's or original publisher's domains."""
-    if not (_has(tables, "sources", "url", "publisher_id", "original_publisher_id") and _has(tables, "publishers", "publisher_id", "domains")):
-        return
-    t = tables["sources"]
-    pubs = tables["publishers"].frame
+    t = ctx.tables["sources"]
+    pubs = ctx.tables["publishers"].frame
     domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"])}
     f = t.frame
     for i, (url, pub, orig) in enumerate(zip(f["url"], f["publisher_id"], f["original_publisher_id"])):
@@ -204,22 +180,21 @@ def url_publisher_mismatch(tables: Tables, today: dt.date) -> Iterator[Issue]:
                         t.name, int(t.lines[i]), "url", str(url))
 
 
-@rule("source-before-event")
-def source_before_event(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("source-before-event", needs={"sources": ("source_id", "published_date"), "events": ("event_id", "date_start"), "event_sources": ("event_id", "source_id")},
+      uses={"statements": ("source_id", "date_start")})
+def source_before_event(ctx: Context) -> Iterator[Issue]:
     """A source does not predate the event it is linked to, nor the statement it reports."""
-    if not (_has(tables, "sources", "source_id", "published_date") and _has(tables, "events", "event_id", "date_start") and _has(tables, "event_sources", "event_id", "source_id")):
-        return
-    published = tables["sources"].frame.drop_duplicates("source_id").set_index("source_id")["published_date"]
-    starts = tables["events"].frame.drop_duplicates("event_id").set_index("event_id")["date_start"]
-    link = tables["event_sources"]
+    published = ctx.tables["sources"].frame.drop_duplicates("source_id").set_index("source_id")["published_date"]
+    starts = ctx.tables["events"].frame.drop_duplicates("event_id").set_index("event_id")["date_start"]
+    link = ctx.tables["event_sources"]
     src_dates = published.reindex(link.frame["source_id"].to_numpy()).to_numpy()
     evt_dates = starts.reindex(link.frame["event_id"].to_numpy()).to_numpy()
     early = pd.Series(src_dates < evt_dates).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(early):
         yield Issue("source-before-event", f"source {link.frame['source_id'].iat[i]} was published on {pd.Timestamp(src_dates[i]).date()}, before event {link.frame['event_id'].iat[i]} began ({pd.Timestamp(evt_dates[i]).date()})",
                     link.name, int(link.lines[i]), "source_id", str(link.frame["source_id"].iat[i]))
-    if _has(tables, "statements", "source_id", "date_start"):
-        st = tables["statements"]
+    if ctx.has("statements", "source_id", "date_start"):
+        st = ctx.tables["statements"]
         said = published.reindex(st.frame["source_id"].to_numpy()).to_numpy()
         early = pd.Series(said < st.frame["date_start"].to_numpy()).fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(early):
@@ -237,12 +212,10 @@ def _url_key(url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}?{parts.query}"
 
 
-@rule("duplicate-source")
-def duplicate_source(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("duplicate-source", needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
+def duplicate_source(ctx: Context) -> Iterator[Issue]:
     """One row per document: no two sources with the same URL or the same original story (same title)."""
-    if not _has(tables, "sources", "source_id", "url", "title", "publisher_id", "original_publisher_id"):
-        return
-    t = tables["sources"]
+    t = ctx.tables["sources"]
     f = t.frame
     seen_url: dict[str, str] = {}
     seen_story: dict[tuple[str, str], str] = {}
@@ -263,12 +236,10 @@ def duplicate_source(tables: Tables, today: dt.date) -> Iterator[Issue]:
                 seen_story[story] = str(sid)
 
 
-@rule("publisher-duplicate")
-def publisher_duplicate(tables: Tables, today: dt.date) -> Iterator[Issue]:
+@rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
+def publisher_duplicate(ctx: Context) -> Iterator[Issue]:
     """One row per outlet: no domain and no name or alias belongs to two publishers."""
-    if not _has(tables, "publishers", "publisher_id", "name", "aliases", "domains"):
-        return
-    t = tables["publishers"]
+    t = ctx.tables["publishers"]
     f = t.frame
     domains: dict[str, str] = {}
     names: dict[str, str] = {}

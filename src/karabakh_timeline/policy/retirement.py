@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from karabakh_timeline.read.typed import read_typed
+from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import TableSchema
 
 TABLE = "retired_ids"
@@ -44,3 +46,12 @@ def retired_for(retired: Retired, table: str) -> set[str]:
 def every_retired(retired: Retired) -> set[str]:
     """Every retired ID, whatever its table."""
     return set().union(*retired.values()) if retired else set()
+
+
+def read_retired_ids(package: Package) -> dict[str, set[str]]:
+    """The retired IDs of an opened package by table ({} without a retired_ids table or its id field)."""
+    if TABLE not in package.resources or "id" not in package.resources[TABLE].schema.field_names:
+        return {}
+    frame = read_typed(package, TABLE).frame
+    tables = frame["table"].tolist() if "table" in package.resources[TABLE].schema.field_names else None
+    return retired_by_table(frame["id"].tolist(), tables)
