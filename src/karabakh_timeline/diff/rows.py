@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from karabakh_timeline.diff.inputs import side_warnings
 from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -125,14 +126,16 @@ def _dedupe(table: pa.Table, key: tuple[str, ...], label: str, lines: np.ndarray
     for k in key:
         valid &= np.asarray(pc.is_valid(keys[k]))
     if not valid.all():
-        warnings += side_warnings(label, name, [Issue("missing-value", "a row with an empty primary key is not compared", name, int(lines[i]),
-                                                      ",".join(key)) for i in np.flatnonzero(~valid)])
+        empty = code("missing-value").message() + " in the primary key: the row is not compared"
+        warnings += side_warnings(label, name, [Issue("missing-value", empty, name, int(lines[i]), ",".join(key)) for i in np.flatnonzero(~valid)])
         keys = keys.filter(pa.array(valid))
     firsts = np.sort(np.asarray(keys.group_by(list(key), use_threads=False).aggregate([("__row", "min")])["__row_min"]))
     if len(firsts) < keys.num_rows:
         dups = np.setdiff1d(np.asarray(keys["__row"]), firsts)
-        warnings += side_warnings(label, name, [Issue("duplicate-key", "the primary key appears in an earlier row too; only the first is compared",
-                                                      name, int(lines[i]), ",".join(key)) for i in dups])
+        shown = [",".join("" if v is None else str(v) for v in r.values()) for r in table.select(list(key)).take(pa.array(dups)).to_pylist()]
+        template = code("duplicate-key")
+        warnings += side_warnings(label, name, [Issue("duplicate-key", template.message(value=v) + "; only the first is compared",
+                                                      name, int(lines[i]), ",".join(key), v) for i, v in zip(dups, shown, strict=True)])
     return firsts
 
 
