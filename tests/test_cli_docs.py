@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from conftest import ROOT, _load_script, run, set_cells
-
 from karabakh_timeline.cli import main
 from karabakh_timeline.vocabulary.codes import CODES
 
@@ -23,7 +22,7 @@ def test_every_command_has_help_ending_in_an_example() -> None:
         tail = result.stdout.strip().splitlines()
         example_at = max(i for i, line in enumerate(tail) if line.strip() == "Example:")
         assert all(line.startswith("  ") for line in tail[example_at + 1:]) and len(tail) > example_at + 1, name
-        assert f"karabakh-timeline {name}" in tail[-1] or any(f"karabakh-timeline {name}" in l for l in tail[example_at:]), name
+        assert f"karabakh-timeline {name}" in tail[-1] or any(f"karabakh-timeline {name}" in line for line in tail[example_at:]), name
 
 
 def test_every_command_is_documented_in_readme() -> None:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, without, write_rows
 
+from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, without, write_rows
 from karabakh_timeline.diff.compare import diff_packages
 from karabakh_timeline.diff.kinds import KINDS
 from karabakh_timeline.diff.render import render_markdown

@@ -11,8 +11,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import make_synthetic, read_rows, records, set_cells
 
+from conftest import make_synthetic, read_rows, records, set_cells
 from karabakh_timeline.release.publish import publish
 
 CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")

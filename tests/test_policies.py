@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run, set_cells, write_rows
 
 import karabakh_timeline as kt
+from conftest import read_rows, run, set_cells, write_rows
 from karabakh_timeline.policy import formula, versioning
 from karabakh_timeline.policy.retirement import ANY_TABLE, retired_by_table, retired_for
 from karabakh_timeline.release import exports

@@ -15,9 +15,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
+from conftest import make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
 from karabakh_timeline.release import exports
 from karabakh_timeline.release.event_view import EventView
 from karabakh_timeline.release.publish import PublishError, publish

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, read_rows, run, set_cells, write_rows
 
 import karabakh_timeline as kt
+from conftest import ROOT, read_rows, run, set_cells, write_rows
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -106,7 +106,7 @@ def test_stats_and_flat_csv_show_corroboration(package: Path, tmp_path: Path) ->
     from karabakh_timeline.schema.descriptor import open_package
     pkg = open_package(package)
     header, rows = flat_events(EventView.build(typed_tables(pkg), {n: r.schema for n, r in pkg.resources.items()}))
-    row = dict(zip(header, rows[0]))
+    row = dict(zip(header, rows[0], strict=True))
     assert row["corroboration"] == "independently corroborated by Example News 0 and Example News 1"
     assert row["corroborating_publishers"] == "Example News 0; Example News 1"
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run, set_cells, snapshot, without, write_rows
 
 import karabakh_timeline as kt
+from conftest import read_rows, run, set_cells, snapshot, without, write_rows
 
 TODAY = dt.date(2026, 11, 27)
 

@@ -19,10 +19,7 @@ def summary_line(report: Report, strict: bool) -> str:
     """One line: verdict, counts of errors and warnings, tables and rows."""
     size = f"{plural(len(report.tables), 'table')}, {plural(sum(report.tables.values()), 'row')}"
     counts = f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
-    if report.unreadable:
-        verdict = "cannot read"
-    else:
-        verdict = "valid" if report.valid(strict) else "invalid"
+    verdict = "cannot read" if report.unreadable else "valid" if report.valid(strict) else "invalid"
     return f"{verdict}: {counts} in {size} ({report.package}){' [strict]' if strict else ''}"
 
 

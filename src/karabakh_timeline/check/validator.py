@@ -57,7 +57,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     issues: list[Issue] = []
     pk = ",".join(t.schema.primary_key)
     seen: set[tuple[str, str | None, int]] = set()
-    for column, check, value, index in zip(cases["column"], cases["check"], cases["failure_case"], cases["index"]):
+    for column, check, value, index in zip(cases["column"], cases["check"], cases["failure_case"], cases["index"], strict=True):
         check_name = str(check)
         found = _PANDERA_CODES.get(check_name, check_name)
         field = None if column is None or pd.isna(column) else str(column)
@@ -73,7 +73,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
         seen.add((found, field, row))
         if found == "duplicate-key":
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
-        elif found == "foreign-key":
+        elif found == "foreign-key" and field is not None:
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
         elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
             continue  # the whole column is missing, or the cell was present but untypable: reported already
@@ -93,7 +93,7 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     issues: list[Issue] = list(package.issues)
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources)))
+        tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True))
         for t in tables.values():
             issues += t.issues
         readable = {name: t for name, t in tables.items() if t.readable}

@@ -117,8 +117,8 @@ def _from_git(rev: str, workdir: Path) -> Side:
     prefix = _git(["rev-parse", "--show-prefix"]).stdout.decode().strip()
     found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root)
     if found.returncode:
-        raise PackageError(Issue("revision-not-found", f"{rev} is neither an existing path nor a revision (tag, branch, commit) of the git repository at {root}",
-                                 value=rev))
+        raise PackageError(Issue("revision-not-found",
+                                 f"{rev} is neither an existing path nor a revision (tag, branch, commit) of the git repository at {root}", value=rev))
     commit = found.stdout.decode().strip()
     blobs = _tree(root, commit)
     package_dir = next((d for d in (prefix.rstrip("/"), "") if posixpath.join(d, DESCRIPTOR) in blobs), None)

@@ -33,7 +33,8 @@ def _change(c: Change) -> dict[str, Any]:
 
 def _table(t: TableDiff) -> dict[str, Any]:
     return {"status": t.status, "key": list(t.key),
-            "rows": {"old": t.old_rows, "new": t.new_rows, "added": t.rows_added, "removed": t.rows_removed, "changed": len(t.changed), "unchanged": t.unchanged},
+            "rows": {"old": t.old_rows, "new": t.new_rows, "added": t.rows_added, "removed": t.rows_removed, "changed": len(t.changed),
+                     "unchanged": t.unchanged},
             "fields_changed": t.fields_changed, "schema": [_change(c) for c in t.schema], "note": t.note}
 
 
@@ -155,9 +156,9 @@ def render_text(result: DiffResult, out: TextIO) -> None:
             say(f"  [green]+ {escape(_key(r.key))}[/green]")
         for r in t.removed:
             say(f"  [red]- {escape(_key(r.key))}[/red]")
-        for r in t.changed:
-            say(f"  [yellow]~ {escape(_key(r.key))}[/yellow]")
-            for f, o, n in r.changes:
+        for row in t.changed:
+            say(f"  [yellow]~ {escape(_key(row.key))}[/yellow]")
+            for f, o, n in row.changes:
                 say(f"      {escape(f)}: {escape(_show(o))} -> {escape(_show(n))}")
     for title, issues in (("issues", result.issues), ("warnings", result.warnings)):
         if issues:

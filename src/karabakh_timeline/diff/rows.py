@@ -158,8 +158,8 @@ def _match(old: pa.Table, new: pa.Table, key: tuple[str, ...], t_old: TypedTable
     # Composite keys, or repeated or missing keys: an Arrow hash join on the rows kept.
     keep_old = _dedupe(old, key, labels[0], t_old.lines, warnings, t_old.name)
     keep_new = _dedupe(new, key, labels[1], t_new.lines, warnings, t_new.name)
-    left = pa.table({**{k: c[0].take(pa.array(keep_old)) for k, c in zip(key, cols)}, "__old": keep_old})
-    right = pa.table({**{k: c[1].take(pa.array(keep_new)) for k, c in zip(key, cols)}, "__new": keep_new})
+    left = pa.table({**{k: c[0].take(pa.array(keep_old)) for k, c in zip(key, cols, strict=True)}, "__old": keep_old})
+    right = pa.table({**{k: c[1].take(pa.array(keep_new)) for k, c in zip(key, cols, strict=True)}, "__new": keep_new})
     joined = left.join(right, keys=list(key), join_type="full outer")
     i_old, i_new = joined["__old"], joined["__new"]
     both = pc.and_(pc.is_valid(i_old), pc.is_valid(i_new))
@@ -177,8 +177,8 @@ def _aligned(old: pa.Table, new: pa.Table, mo: np.ndarray, mn: np.ndarray) -> tu
         breaks = np.flatnonzero((np.diff(mo) != 1) | (np.diff(mn) != 1)) + 1
         starts = np.concatenate([[0], breaks])
         ends = np.concatenate([breaks, [len(mo)]])
-        return (pa.concat_tables([old.slice(int(mo[s]), int(e - s)) for s, e in zip(starts, ends)]),
-                pa.concat_tables([new.slice(int(mn[s]), int(e - s)) for s, e in zip(starts, ends)]))
+        return (pa.concat_tables([old.slice(int(mo[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]),
+                pa.concat_tables([new.slice(int(mn[s]), int(e - s)) for s, e in zip(starts, ends, strict=True)]))
     return old.take(pa.array(mo)), new.take(pa.array(mn))
 
 
@@ -194,7 +194,7 @@ def _values(column: pa.ChunkedArray, rows: np.ndarray) -> list[Any]:
     for group in np.split(order, split):
         chunk = int(which[group[0]])
         values = column.chunk(chunk).take(pa.array(rows[group] - bounds[chunk])).to_pylist()
-        for i, value in zip(group, values):
+        for i, value in zip(group, values, strict=True):
             out[i] = _jsonable(value)
     return out
 
@@ -265,7 +265,7 @@ def diff_rows(t_old: TypedTable, t_new: TypedTable, warnings: list[Issue], label
     for f, mask in masks.items():
         hit = np.flatnonzero(mask[rows])
         result.fields_changed[f] = len(hit)
-        for i, o, n in zip(hit, _values(old[f], mo[rows[hit]]), _values(new[f], mn[rows[hit]])):
+        for i, o, n in zip(hit, _values(old[f], mo[rows[hit]]), _values(new[f], mn[rows[hit]]), strict=True):
             changed[i].changes.append((f, o, n))
     result.changed = sorted(changed, key=lambda r: _sort_key(r.key))
     return result

@@ -72,7 +72,8 @@ def _byte_issues(name: str, data: bytes) -> tuple[bytes, list[Issue]]:
 
         text = codecs.decode(data, "utf-8", errors=_handler_name(record))
         for start in bad[:_MAX_LOCATED]:
-            issues.append(Issue("encoding-error", f"byte 0x{data[start]:02x} at offset {start} is not valid UTF-8", name, _line_of(data, start), value=f"0x{data[start]:02x}"))
+            byte = f"0x{data[start]:02x}"
+            issues.append(Issue("encoding-error", f"byte {byte} at offset {start} is not valid UTF-8", name, _line_of(data, start), value=byte))
         if len(bad) > _MAX_LOCATED:
             issues.append(Issue("encoding-error", f"{len(bad) - _MAX_LOCATED} more invalid bytes not listed", name))
         data = text.encode("utf-8")
@@ -188,7 +189,8 @@ def read_table(resource: Resource) -> RawTable:
         scan = _scan(resource.path)
         data = None if scan.clean else resource.path.read_bytes()
     except OSError as exc:
-        return RawTable(name, {}, np.empty(0, np.int64), [Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)], False)
+        unreadable = Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)
+        return RawTable(name, {}, np.empty(0, np.int64), [unreadable], False)
     if not scan.size:
         return RawTable(name, {}, np.empty(0, np.int64), [Issue("empty-file", "the file is empty; it needs at least the header", name, 1)], False)
     if data is not None:  # bad bytes: work on a repaired copy in memory (such files are small or broken anyway)

@@ -21,7 +21,7 @@ class TypedTable:
 
     name: str
     schema: TableSchema
-    frame: pd.DataFrame
+    frame: pd.DataFrame  # None when read with pandas=False (then arrow holds the columns)
     lines: np.ndarray
     issues: list[Issue] = field(default_factory=list)
     bad: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cells that failed typing
@@ -63,6 +63,6 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
     absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
     if not pandas:
         table = pa.table({f.name: columns[f.name] for f in schema.fields})
-        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table)  # type: ignore[arg-type]
+        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table)
     frame = _to_pandas(columns, schema.fields)
     return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent)

@@ -52,7 +52,7 @@ def changelog_section(version: str, date: dt.date, rows: dict[str, int], diff: A
         now = rows.get(name, t.new_rows if t.new_rows is not None else 0) if t.status != "removed" else 0
         lines.append(f"| {name}{' (new)' if t.status == 'added' else ' (removed)' if t.status == 'removed' else ''} | {now:,} | "
                      f"{t.rows_added:,} | {t.rows_removed:,} | {len(t.changed):,} |")
-    parts = {"Added": [], "Corrected": [], "Removed": []}
+    parts: dict[str, list[str]] = {"Added": [], "Corrected": [], "Removed": []}
     for t in diff.tables.values():
         if t.status in ("added", "removed"):
             continue

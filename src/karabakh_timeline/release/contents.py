@@ -24,7 +24,7 @@ _RESERVED = {"README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "SHA256SUMS
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
 
 
-def _yaml(value: str) -> str:
+def _yaml(value: Any) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
 

@@ -65,15 +65,15 @@ class EventView:
 
     def actor_name(self, actor_id: str | None) -> str:
         """The actor's name, or its ID when the actor is unknown."""
-        return (self.actors.get(actor_id) or {}).get("name") or (actor_id or "")
+        return (self.actors.get(actor_id or "") or {}).get("name") or (actor_id or "")
 
     def place_name(self, place_id: str | None) -> str:
         """The place's name ('' when there is none)."""
-        return (self.places.get(place_id) or {}).get("name") or ""
+        return (self.places.get(place_id or "") or {}).get("name") or ""
 
     def publisher_name(self, publisher_id: str | None) -> str:
         """The publisher's name ('' when unknown)."""
-        return (self.publishers.get(publisher_id) or {}).get("name") or ""
+        return (self.publishers.get(publisher_id or "") or {}).get("name") or ""
 
     def actors_in(self, event_id: str, role: str) -> list[str]:
         """The IDs of the event's actors in one role, in file order."""

@@ -136,7 +136,7 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
             } for s in view.statements.get(key, [])],
         })
     used = sorted({a for e in events for _, a in e["actors"]}, key=lambda a: (view.actor_name(a).casefold(), a))
-    licence = next(iter(descriptor.get("licenses") or []), {})
+    licence: dict[str, Any] = next(iter(descriptor.get("licenses") or []), {})
     return {
         "title": descriptor.get("title") or descriptor.get("name") or "Timeline",
         "version": descriptor.get("version") or "",

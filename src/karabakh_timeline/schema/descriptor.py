@@ -147,4 +147,4 @@ def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
         raise PackageError(Issue("schema-invalid", f"resource {name!r}: {exc}", table=name)) from exc
     if not data_path.is_file():
         raise PackageError(Issue("file-missing", f"resource {name!r}: {rel} does not exist", table=name, value=rel))
-    return Resource(name, data_path, rel, schema)
+    return Resource(name, data_path, str(rel), schema)

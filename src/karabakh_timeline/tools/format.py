@@ -62,7 +62,7 @@ def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list
         return None, issues
     if not rows:
         return b"", []
-    header, body = rows[0], [r for r in rows[1:]]
+    header, body = rows[0], list(rows[1:])
     blank = [i for i, r in enumerate(body) if not r]  # a blank line: kept as an all-empty row
     for i in blank:
         body[i] = [""] * len(header)
@@ -94,9 +94,9 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
         if issues:
             result.refused += issues
             continue
-        target = (result.changed if new != data else result.unchanged)
-        target.append(resource.relpath)
-        if new != data:
+        listed = result.changed if new != data else result.unchanged
+        listed.append(resource.relpath)
+        if new is not None and new != data:
             pending.append((resource.path, new, resource.relpath))
     if check or result.refused:
         return result

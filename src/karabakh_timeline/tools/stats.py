@@ -62,7 +62,7 @@ def compute_stats(tl: Timeline) -> dict[str, Any]:
             "linked_to_an_event": int(tl.statements["event_id"].notna().sum()),
         },
         "actors_without_event_or_statement": [
-            {"actor_id": a, "name": b} for a, b in zip(unused["actor_id"], unused["name"])
+            {"actor_id": a, "name": b} for a, b in zip(unused["actor_id"], unused["name"], strict=True)
         ],
     }
 

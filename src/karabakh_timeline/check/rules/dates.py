@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ def date_order(ctx: Context) -> Iterator[Issue]:
                                lambda v: f"date_end {v} is before date_start")
 
 
-@rule("date-precision", uses={t: ("date_start", "date_end", "date_precision") for t in DATED})
+@rule("date-precision", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
 def date_precision(ctx: Context) -> Iterator[Issue]:
     """Month precision spans whole months, year precision whole years."""
     for name in DATED:
@@ -66,8 +67,8 @@ def edtf_bounds(text: str) -> tuple[str, str | None] | None:
     except (ValueError, TypeError, AttributeError, OverflowError):
         return None
 
-    def iso(t: object) -> str | None:
-        if t is None or isinstance(t, float):  # the edtf library returns inf for open bounds
+    def iso(t: Any) -> str | None:
+        if t is None or isinstance(t, float):  # the edtf library returns inf for open bounds (a struct_time otherwise)
             return None
         return f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d}"
 
@@ -75,7 +76,7 @@ def edtf_bounds(text: str) -> tuple[str, str | None] | None:
     return (low, iso(upper)) if low else None
 
 
-@rule("edtf-mismatch", uses={t: ("date_start", "date_end", "date_precision", "date_edtf") for t in DATED})
+@rule("edtf-mismatch", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
 def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
     """date_edtf must parse (edtf library) and its bounds must equal date_start and date_end.
 

@@ -108,7 +108,8 @@ def verbatim_language(ctx: Context) -> Iterator[Issue]:
             yield Issue("verbatim-language", "verbatim, but original_language is empty: say in which language the words were said",
                         t.name, int(t.lines[i]), "original_language", None)
         elif pd.isna(lang) or _language(str(lang)) != _language(str(original)):
-            yield Issue("verbatim-language", f"verbatim in {lang if not pd.isna(lang) else 'an unknown language'}, but the words were said in {original}: a rendering is a translation",
+            said_in = lang if not pd.isna(lang) else "an unknown language"
+            yield Issue("verbatim-language", f"verbatim in {said_in}, but the words were said in {original}: a rendering is a translation",
                         t.name, int(t.lines[i]), "text_kind", "verbatim")
 
 
@@ -168,9 +169,9 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     """A source's URL lies on its publisher's or original publisher's domains."""
     t = ctx.tables["sources"]
     pubs = ctx.tables["publishers"].frame
-    domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"])}
+    domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"], strict=True)}
     f = t.frame
-    for i, (url, pub, orig) in enumerate(zip(f["url"], f["publisher_id"], f["original_publisher_id"])):
+    for i, (url, pub, orig) in enumerate(zip(f["url"], f["publisher_id"], f["original_publisher_id"], strict=True)):
         host = _host(url)
         if host is None or pd.isna(pub) or pub not in domains:
             continue
@@ -180,7 +181,8 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
                         t.name, int(t.lines[i]), "url", str(url))
 
 
-@rule("source-before-event", needs={"sources": ("source_id", "published_date"), "events": ("event_id", "date_start"), "event_sources": ("event_id", "source_id")},
+@rule("source-before-event",
+      needs={"sources": ("source_id", "published_date"), "events": ("event_id", "date_start"), "event_sources": ("event_id", "source_id")},
       uses={"statements": ("source_id", "date_start")})
 def source_before_event(ctx: Context) -> Iterator[Issue]:
     """A source does not predate the event it is linked to, nor the statement it reports."""
@@ -191,15 +193,18 @@ def source_before_event(ctx: Context) -> Iterator[Issue]:
     evt_dates = starts.reindex(link.frame["event_id"].to_numpy()).to_numpy()
     early = pd.Series(src_dates < evt_dates).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(early):
-        yield Issue("source-before-event", f"source {link.frame['source_id'].iat[i]} was published on {pd.Timestamp(src_dates[i]).date()}, before event {link.frame['event_id'].iat[i]} began ({pd.Timestamp(evt_dates[i]).date()})",
-                    link.name, int(link.lines[i]), "source_id", str(link.frame["source_id"].iat[i]))
+        source, event = link.frame["source_id"].iat[i], link.frame["event_id"].iat[i]
+        yield Issue("source-before-event",
+                    f"source {source} was published on {pd.Timestamp(src_dates[i]).date()}, before event {event} began ({pd.Timestamp(evt_dates[i]).date()})",
+                    link.name, int(link.lines[i]), "source_id", str(source))
     if ctx.has("statements", "source_id", "date_start"):
         st = ctx.tables["statements"]
         said = published.reindex(st.frame["source_id"].to_numpy()).to_numpy()
         early = pd.Series(said < st.frame["date_start"].to_numpy()).fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(early):
-            yield Issue("source-before-event", f"source {st.frame['source_id'].iat[i]} was published on {pd.Timestamp(said[i]).date()}, before the statement's date",
-                        st.name, int(st.lines[i]), "source_id", str(st.frame["source_id"].iat[i]))
+            source = st.frame["source_id"].iat[i]
+            yield Issue("source-before-event", f"source {source} was published on {pd.Timestamp(said[i]).date()}, before the statement's date",
+                        st.name, int(st.lines[i]), "source_id", str(source))
 
 
 def _url_key(url: str) -> str:
@@ -219,7 +224,7 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
     f = t.frame
     seen_url: dict[str, str] = {}
     seen_story: dict[tuple[str, str], str] = {}
-    for i, (sid, url, title, pub, orig) in enumerate(zip(f["source_id"], f["url"], f["title"], f["publisher_id"], f["original_publisher_id"])):
+    for i, (sid, url, title, pub, orig) in enumerate(zip(f["source_id"], f["url"], f["title"], f["publisher_id"], f["original_publisher_id"], strict=True)):
         line = int(t.lines[i])
         if not pd.isna(url):
             key = _url_key(str(url))
@@ -243,7 +248,7 @@ def publisher_duplicate(ctx: Context) -> Iterator[Issue]:
     f = t.frame
     domains: dict[str, str] = {}
     names: dict[str, str] = {}
-    for i, (pid, name, aliases, doms) in enumerate(zip(f["publisher_id"], f["name"], f["aliases"], f["domains"])):
+    for i, (pid, name, aliases, doms) in enumerate(zip(f["publisher_id"], f["name"], f["aliases"], f["domains"], strict=True)):
         line = int(t.lines[i])
         for d in sorted(_hosts(doms)):
             if d in domains and domains[d] != pid:
