@@ -35,6 +35,30 @@ def test_readme_generated_blocks_are_current() -> None:
     assert update.render(README) == README, "run: python scripts/update_readme.py"
 
 
+def test_readme_transcripts_on_synthetic_data_are_current() -> None:
+    """The transcripts that build their own package (make_synthetic) run now; the others need the bundled data."""
+    update = _load_script("update_readme")
+    assert update.render_transcripts(README, ("synthetic",)) == README, "run: python scripts/update_readme.py"
+
+
+def test_every_console_example_of_the_cli_is_a_generated_transcript() -> None:
+    blocks = re.findall(r"(<!-- transcript:[\w/]+:start -->\n)?```console\n(.*?)```", README, re.DOTALL)
+    hand_written = [body for marker, body in blocks if not marker and "$ karabakh-timeline" in body]
+    assert not hand_written, hand_written
+
+
+def test_no_example_relies_on_a_tag_a_fresh_clone_lacks() -> None:
+    for text in (README, (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8"), *(c.epilog or "" for c in main.commands.values())):
+        assert not re.search(r"karabakh-timeline diff v\d", text), "use a revision every clone has (HEAD~1, origin/main) or a path"
+
+
+def test_contributing_enum_lists_come_from_the_schemas() -> None:
+    update = _load_script("update_readme")
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert update.render_contributing(text) == text, "run: python scripts/update_readme.py"
+    assert text.count("<!-- enum") >= 4
+
+
 def test_every_registered_code_is_emitted_by_the_code() -> None:
     for name in CODES:
         assert any(f'"{name}"' in text for text in SOURCES.values()), f"{name} is registered but never emitted"

@@ -60,7 +60,7 @@ def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
     sys.exit(code)
 
 
-@main.command(epilog=example("karabakh-timeline diff v0.1.0 v0.2.0 --format markdown > CHANGES.md",
+@main.command(epilog=example("karabakh-timeline diff HEAD~1 HEAD --format markdown > CHANGES.md",
                              "karabakh-timeline diff origin/main --check-version"))
 @click.argument("old")
 @click.argument("new", required=False)
