@@ -63,7 +63,7 @@ def _arrow(t: TypedTable) -> pa.Table:
     for f in t.schema.fields:
         if f.type == "date":
             i = table.schema.get_field_index(f.name)
-            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.date32()))
+            table = table.set_column(i, f.name, pc.cast(table[f.name], f.arrow_type()))
     return table.replace_schema_metadata(None)
 
 

@@ -59,20 +59,20 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
     if fld.type == "integer":
         ok = pc.match_substring_regex(column, _INTEGER)
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
-        typed = pc.cast(pc.replace_substring_regex(clean, r"^\+", ""), pa.int64())  # Arrow refuses a leading +
+        typed = pc.cast(pc.replace_substring_regex(clean, r"^\+", ""), fld.arrow_type())  # Arrow refuses a leading +
     elif fld.type == "number":
         ok = pc.match_substring_regex(column, _NUMBER)
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
-        typed = pc.cast(pc.replace_substring(clean, "INF", "inf"), pa.float64())
+        typed = pc.cast(pc.replace_substring(clean, "INF", "inf"), fld.arrow_type())
     elif fld.type == "date":
         shaped = pc.match_substring_regex(column, _DATE)
         clean = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
         stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
-        typed = pc.cast(stamps, pa.date32())
+        typed = pc.cast(stamps, fld.arrow_type())
         # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
         written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
         ok = pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day))
-        typed = pc.if_else(ok, typed, pa.scalar(None, pa.date32()))
+        typed = pc.if_else(ok, typed, pa.scalar(None, fld.arrow_type()))
     elif fld.type == "boolean":
         true = pc.is_in(column, value_set=pa.array(list(BOOLEAN_TRUE)))
         ok = pc.or_(true, pc.is_in(column, value_set=pa.array(list(BOOLEAN_FALSE))))

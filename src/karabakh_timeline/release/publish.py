@@ -26,6 +26,7 @@ from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.repository import Tags, commit_of, git, release_tags, release_time, repository_of
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, open_package
 from karabakh_timeline.support.files import write_atomic
+from karabakh_timeline.support.text import plural
 from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_UNREADABLE, EXIT_USAGE
 
 RELEASE_MINIMUM = "patch"  # a release always bumps the version, even when no change requires it
@@ -95,7 +96,7 @@ def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[s
         raise PublishError("cannot read the package", EXIT_UNREADABLE, report)
     if report.errors:
         count = len(report.errors)
-        raise PublishError(f"the data does not validate ({count:,} error{'' if count == 1 else 's'})", EXIT_INVALID, report)
+        raise PublishError(f"the data does not validate ({plural(count, 'error')})", EXIT_INVALID, report)
     version = package.version
     if not isinstance(version, str) or parse_version(version) is None:
         raise PublishError(f"datapackage.json's version {version!r} is not MAJOR.MINOR.PATCH")

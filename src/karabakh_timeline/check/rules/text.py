@@ -112,14 +112,17 @@ def _is_country(code: str) -> bool:
     return pycountry.countries.get(alpha_3=code) is not None
 
 
+def _coded(ctx: Context, field: str, valid: Callable[[str], bool], code_name: str, message: str) -> Iterator[Issue]:
+    """Cells of field, in every table that has it, whose value valid() refuses."""
+    for t in ctx.tables.values():
+        if ctx.has(t.name, field):
+            yield from issues_at(t, _invalid(t.frame[field], valid), code_name, field, lambda v: message.format(v))
+
+
 @rule("country-code")
 def country_code(ctx: Context) -> Iterator[Issue]:
     """country_code fields hold ISO 3166-1 alpha-3 codes (pycountry's list)."""
-    for t in ctx.tables.values():
-        if ctx.has(t.name, "country_code"):
-            col = t.frame["country_code"]
-            bad = _invalid(col, _is_country)
-            yield from issues_at(t, bad, "country-code", "country_code", lambda v: f"{v!r} is not an ISO 3166-1 alpha-3 code")
+    yield from _coded(ctx, "country_code", _is_country, "country-code", "{!r} is not an ISO 3166-1 alpha-3 code")
 
 
 @lru_cache(maxsize=4096)
@@ -132,8 +135,4 @@ def _is_language(tag: str) -> bool:
 @rule("language-tag")
 def language_tag(ctx: Context) -> Iterator[Issue]:
     """language fields hold valid BCP-47 tags (langcodes)."""
-    for t in ctx.tables.values():
-        if ctx.has(t.name, "language"):
-            col = t.frame["language"]
-            bad = _invalid(col, _is_language)
-            yield from issues_at(t, bad, "language-tag", "language", lambda v: f"{v!r} is not a valid BCP-47 language tag")
+    yield from _coded(ctx, "language", _is_language, "language-tag", "{!r} is not a valid BCP-47 language tag")
