@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import karabakh_timeline as kt
-from conftest import make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
+from conftest import ROOT, make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
 from karabakh_timeline.release import exports
 from karabakh_timeline.release.event_view import EventView
 from karabakh_timeline.release.publish import PublishError, publish
@@ -483,3 +483,30 @@ def test_index_html_is_self_contained(repo: Path, tmp_path: Path) -> None:
     outside_data = re.sub(r'<script type="application/json" id="timeline-data">.*?</script>', "", page, flags=re.DOTALL)
     assert not re.search(r"(src|href)=\"(https?:)?//", outside_data) and "@import" not in outside_data
     assert page.count("<script") == 2 and "Content-Security-Policy" in page and "script-src 'sha256-" in page
+
+
+def test_the_page_script_restates_no_enum_of_the_schemas() -> None:
+    """Enums, labels and descriptions reach the page through its embedded JSON, from the schemas."""
+    script = (ROOT / "src" / "karabakh_timeline" / "templates" / "page.js").read_text(encoding="utf-8")
+    described = {"party_claim": "only a party to the conflict reports it", "disputed": "sources or parties contradict each other"}
+    for text in described.values():
+        assert text not in script
+    for path in (ROOT / "schemas").glob("*.json"):
+        for f in json.loads(path.read_text(encoding="utf-8"))["fields"]:
+            for value in f.get("constraints", {}).get("enum", []):
+                if "_" in str(value) or f["name"] in ("verification", "text_kind"):
+                    assert f'"{value}"' not in script, f"page.js names {f['name']} value {value!r}"
+
+
+def test_the_page_data_carries_the_schema_descriptions(package: Path) -> None:
+    from karabakh_timeline.release.event_view import EventView
+    from karabakh_timeline.release.page import page_data
+
+    opened = open_package(package)
+    view = EventView.build(exports.typed_tables(opened), {n: r.schema for n, r in opened.resources.items()})
+    data = page_data(view, opened.descriptor)
+    verification = {v: (label, meaning) for v, label, meaning in data["verification"]}
+    assert verification["disputed"] == ("Disputed", "sources or parties contradict each other")
+    assert verification["party_claim"] == ("Party claim", "only a party to the conflict reports it")
+    assert data["contested"] == ["disputed", "party_claim"] and "confirmed" not in data["badged"]
+    assert [k for k, _, _ in data["kinds"]] == ["verbatim", "translation", "paraphrase"]

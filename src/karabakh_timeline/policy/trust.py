@@ -24,7 +24,11 @@ WEAK_KINDS = frozenset({"aggregator", "blog"})  # without a known original, not 
 ARMENIAN_SIDE = frozenset({"armenia", "nagorno_karabakh"})
 AZERBAIJANI_SIDE = frozenset({"azerbaijan"})
 THIRD_PARTY = "none"
-CONTESTED_VERIFICATIONS = ("disputed", "party_claim")  # verification levels the page marks as contested
+# Verification levels (events.verification) that the rules and the page treat specially.
+CONFIRMED = "confirmed"  # needs independent corroboration (verification-unsupported); the page shows no badge for it
+UNDERSTATED_IF_CORROBORATED = ("single_source", "party_claim")  # verification-understated when independently corroborated
+DISPUTED = "disputed"  # needs a contesting statement or a note (dispute-unrecorded)
+CONTESTED_VERIFICATIONS = (DISPUTED, "party_claim")  # verification levels the page marks as contested
 PARAPHRASE = "paraphrase"  # the text_kind that is not the speaker's words (verbatim and translation are quoted)
 CONTESTING_ACTS = frozenset({"deny", "reject", "accuse", "claim"})  # speech acts that dispute an event
 # Words by which an event's notes say who disputes what (dispute-unrecorded).
@@ -138,5 +142,8 @@ def corroboration_of_arrow(tables: Mapping[str, object]) -> pd.DataFrame:
     return corroboration(frames)
 
 
-__all__ = ["ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "COMPILING_KINDS", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS", "PARAPHRASE",
-           "THIRD_PARTY", "WEAK_KINDS", "basis", "corroboration", "corroboration_of_arrow", "describe", "source_origins"]
+__all__ = [
+    "ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "COMPILING_KINDS", "CONFIRMED", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS",
+    "DISPUTED", "PARAPHRASE", "THIRD_PARTY", "UNDERSTATED_IF_CORROBORATED", "WEAK_KINDS",
+    "basis", "corroboration", "corroboration_of_arrow", "describe", "source_origins",
+]

@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from karabakh_timeline.policy.trust import CONTESTED_VERIFICATIONS, PARAPHRASE
+from karabakh_timeline.policy.trust import CONFIRMED, CONTESTED_VERIFICATIONS, PARAPHRASE
 from karabakh_timeline.release.assets import fill, template
 from karabakh_timeline.release.event_view import EventView, enum_of
 
@@ -146,6 +146,7 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
         "roles": [[r, label(r)] for r in view.roles],
         "verification": _choices(view, "events", "verification"),
         "contested": [v for v in CONTESTED_VERIFICATIONS if v in enum_of(view.schemas, "events", "verification")],
+        "badged": [v for v in enum_of(view.schemas, "events", "verification") if v != CONFIRMED],
         "kinds": _choices(view, "statements", "text_kind"),
         "actors": {a: view.actor_name(a) for a in used},
         "counts": {"statements": sum(len(e["statements"]) for e in events), "sources": len(view.sources)},

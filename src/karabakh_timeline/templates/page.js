@@ -10,6 +10,7 @@
   var verificationMeanings = Object.fromEntries(data.verification.map(function (v) { return [v[0], v[2]]; }));
   var kindLabels = Object.fromEntries(data.kinds.map(function (k) { return [k[0], k[1]]; }));
   var contested = Object.fromEntries(data.contested.map(function (v) { return [v, true]; }));
+  var badged = Object.fromEntries(data.badged.map(function (v) { return [v, true]; }));
   var plural = function (n, word) { return n.toLocaleString("en") + " " + word + (n === 1 ? "" : "s"); };
 
   function pluralLabel(word) {
@@ -99,7 +100,7 @@
     var time = el("span", "when", event.when);
     time.title = "EDTF " + event.edtf;
     meta.append(time, el("span", "chip", typeLabels[event.type] || event.type));
-    if (event.verification !== "confirmed") {
+    if (badged[event.verification]) {
       var badge = el("span", "badge v-" + event.verification, verificationLabels[event.verification] || event.verification);
       if (contested[event.verification]) badge.title = "Contested: " + (verificationMeanings[event.verification] || verificationLabels[event.verification]);
       meta.append(badge);

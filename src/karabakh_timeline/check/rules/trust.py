@@ -14,7 +14,16 @@ import numpy as np
 import pandas as pd
 
 from karabakh_timeline.check.rules.registry import Context, issues_at, rule
-from karabakh_timeline.policy.trust import CONTESTING_ACTS, CORROBORATION_FIELDS, DISPUTE_WORDS, corroboration, source_origins
+from karabakh_timeline.policy.trust import (
+    CONFIRMED,
+    CONTESTING_ACTS,
+    CORROBORATION_FIELDS,
+    DISPUTE_WORDS,
+    DISPUTED,
+    UNDERSTATED_IF_CORROBORATED,
+    corroboration,
+    source_origins,
+)
 from karabakh_timeline.vocabulary.issues import Issue
 
 # The verification rules compare an event's label with its corroboration (policy.trust).
@@ -38,12 +47,12 @@ def verification_unsupported(ctx: Context) -> Iterator[Issue]:
     """A confirmed event needs independent corroboration (trust.corroboration)."""
     t = ctx.tables["events"]
     events, corr = _event_rows(ctx)
-    bad = (events["verification"] == "confirmed").fillna(False).to_numpy(dtype=bool) & ~corr["independent"].fillna(False).to_numpy(dtype=bool)
+    bad = (events["verification"] == CONFIRMED).fillna(False).to_numpy(dtype=bool) & ~corr["independent"].fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(bad):
         row = corr.iloc[i]
         yield Issue("verification-unsupported",
                     f"confirmed without independent corroboration: {_summary(row)}; needs two, one third-party or one from each side",
-                    t.name, int(t.lines[i]), "verification", "confirmed")
+                    t.name, int(t.lines[i]), "verification", CONFIRMED)
 
 
 @rule("verification-understated", needs=_VERIFICATION_NEEDS)
@@ -51,7 +60,7 @@ def verification_understated(ctx: Context) -> Iterator[Issue]:
     """single_source or party_claim where the sources already corroborate the event independently."""
     t = ctx.tables["events"]
     events, corr = _event_rows(ctx)
-    low = events["verification"].isin(["single_source", "party_claim"]).to_numpy(dtype=bool)
+    low = events["verification"].isin(list(UNDERSTATED_IF_CORROBORATED)).to_numpy(dtype=bool)
     bad = low & corr["independent"].fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(bad):
         value = str(events["verification"].iat[i])
@@ -67,7 +76,7 @@ def dispute_unrecorded(ctx: Context) -> Iterator[Issue]:
     said = ctx.tables["statements"].frame
     contested = set(said.loc[said["speech_act"].isin(CONTESTING_ACTS), "event_id"].dropna())
     noted = events["notes"].str.contains(DISPUTE_WORDS, regex=True).fillna(False).to_numpy(dtype=bool)
-    bad = (events["verification"] == "disputed").fillna(False).to_numpy(dtype=bool) & ~events["event_id"].isin(contested).to_numpy(dtype=bool) & ~noted
+    bad = (events["verification"] == DISPUTED).fillna(False).to_numpy(dtype=bool) & ~events["event_id"].isin(contested).to_numpy(dtype=bool) & ~noted
     yield from issues_at(t, bad, "dispute-unrecorded", "verification",
                        lambda v: "disputed, but no linked statement contests it (deny, reject, accuse, claim) and the notes do not say who disputes what")
 
