@@ -106,6 +106,9 @@ def corroboration(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return result[_COLUMNS]
 
 
+BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none")  # what basis() returns, strongest first
+
+
 def basis(row: pd.Series) -> str:
     """Which sides an event's counted sources come from: third_party, both_sides, armenian_side, azerbaijani_side or none."""
     if row["third_party"]:
@@ -143,7 +146,7 @@ def corroboration_of_arrow(tables: Mapping[str, object]) -> pd.DataFrame:
 
 
 __all__ = [
-    "ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "COMPILING_KINDS", "CONFIRMED", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS",
+    "ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "BASES", "COMPILING_KINDS", "CONFIRMED", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS",
     "DISPUTED", "PARAPHRASE", "THIRD_PARTY", "UNDERSTATED_IF_CORROBORATED", "WEAK_KINDS",
     "basis", "corroboration", "corroboration_of_arrow", "describe", "source_origins",
 ]

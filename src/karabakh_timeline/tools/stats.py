@@ -5,10 +5,8 @@ from typing import Any
 
 import pandas as pd
 
-from karabakh_timeline.policy.trust import basis, corroboration
+from karabakh_timeline.policy.trust import BASES, basis, corroboration
 from karabakh_timeline.read.timeline import Timeline
-
-BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none")
 
 
 def _counts(series: pd.Series) -> dict[str, int]:
