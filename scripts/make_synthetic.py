@@ -85,7 +85,7 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     actors = _ids("act", n_actors)
     sources = _ids("src", n_sources)
     events = _ids("evt", n_events)
-    event_types = json.loads((ROOT / "schemas" / "events.json").read_text())["fields"][3]["constraints"]["enum"]
+    event_types = next(f for f in json.loads((ROOT / "schemas" / "events.json").read_text())["fields"] if f["name"] == "event_type")["constraints"]["enum"]
     d = _dates(rng, n_events)
     best = rng.integers(0, 50, n_events)
     known = rng.random(n_events) < 0.3

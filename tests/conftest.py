@@ -40,6 +40,19 @@ def read_rows(pkg: Path, table: str) -> list[list[str]]:
         return list(csv.reader(fh))
 
 
+def records(pkg: Path, table: str) -> list[dict[str, str]]:
+    """The data rows of a table's CSV as {field: value}, so tests address columns by name."""
+    rows = read_rows(pkg, table)
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def without(pkg: Path, table: str, field: str, value: str) -> list[list[str]]:
+    """The table's records, header first, minus the rows whose field equals value."""
+    rows = read_rows(pkg, table)
+    at = rows[0].index(field)
+    return [rows[0]] + [r for r in rows[1:] if r[at] != value]
+
+
 def write_rows(pkg: Path, table: str, rows: list[list[str]]) -> None:
     """Write records back canonically (LF, minimal quoting)."""
     buf = io.StringIO()

@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 from conftest import ROOT, _load_script, run, set_cells
-
 from karabakh_timeline.cli import main
-from karabakh_timeline.codes import CODES
+from karabakh_timeline.vocabulary.codes import CODES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SOURCES = {p.name: p.read_text() for p in (ROOT / "src" / "karabakh_timeline").glob("*.py") if p.name != "codes.py"}
+SOURCES = {p.relative_to(ROOT).as_posix(): p.read_text() for p in (ROOT / "src" / "karabakh_timeline").rglob("*.py") if p.name != "codes.py"}
 
 
 def test_every_command_has_help_ending_in_an_example() -> None:
@@ -23,7 +22,7 @@ def test_every_command_has_help_ending_in_an_example() -> None:
         tail = result.stdout.strip().splitlines()
         example_at = max(i for i, line in enumerate(tail) if line.strip() == "Example:")
         assert all(line.startswith("  ") for line in tail[example_at + 1:]) and len(tail) > example_at + 1, name
-        assert f"karabakh-timeline {name}" in tail[-1] or any(f"karabakh-timeline {name}" in l for l in tail[example_at:]), name
+        assert f"karabakh-timeline {name}" in tail[-1] or any(f"karabakh-timeline {name}" in line for line in tail[example_at:]), name
 
 
 def test_every_command_is_documented_in_readme() -> None:
@@ -34,6 +33,30 @@ def test_every_command_is_documented_in_readme() -> None:
 def test_readme_generated_blocks_are_current() -> None:
     update = _load_script("update_readme")
     assert update.render(README) == README, "run: python scripts/update_readme.py"
+
+
+def test_readme_transcripts_on_synthetic_data_are_current() -> None:
+    """The transcripts that build their own package (make_synthetic) run now; the others need the bundled data."""
+    update = _load_script("update_readme")
+    assert update.render_transcripts(README, ("synthetic",)) == README, "run: python scripts/update_readme.py"
+
+
+def test_every_console_example_of_the_cli_is_a_generated_transcript() -> None:
+    blocks = re.findall(r"(<!-- transcript:[\w/]+:start -->\n)?```console\n(.*?)```", README, re.DOTALL)
+    hand_written = [body for marker, body in blocks if not marker and "$ karabakh-timeline" in body]
+    assert not hand_written, hand_written
+
+
+def test_no_example_relies_on_a_tag_a_fresh_clone_lacks() -> None:
+    for text in (README, (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8"), *(c.epilog or "" for c in main.commands.values())):
+        assert not re.search(r"karabakh-timeline diff v\d", text), "use a revision every clone has (HEAD~1, origin/main) or a path"
+
+
+def test_contributing_enum_lists_come_from_the_schemas() -> None:
+    update = _load_script("update_readme")
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert update.render_contributing(text) == text, "run: python scripts/update_readme.py"
+    assert text.count("<!-- enum") >= 4
 
 
 def test_every_registered_code_is_emitted_by_the_code() -> None:

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 
-from karabakh_timeline.diff import bump_between, diff_packages
-from karabakh_timeline.render_diff import render_markdown
+from conftest import cell, make_synthetic, read_rows, run, set_cells, snapshot, without, write_rows
+from karabakh_timeline.diff.compare import diff_packages
+from karabakh_timeline.diff.kinds import KINDS
+from karabakh_timeline.diff.render import render_markdown
+from karabakh_timeline.policy.versioning import bump_between
 
 Mutation = Callable[[Path], None]
 
@@ -54,7 +56,8 @@ def append_row(pkg: Path, table: str, **values: str) -> None:
 
 
 def drop_row(pkg: Path, table: str, key: str) -> None:
-    write_rows(pkg, table, [r for r in read_rows(pkg, table) if r[0] != key])
+    """Drop the rows of table whose event_id is key."""
+    write_rows(pkg, table, without(pkg, table, "event_id", key))
 
 
 def retire(pkg: Path, rid: str, table: str) -> None:
@@ -103,6 +106,22 @@ def _table_removed(pkg: Path) -> None:
     edit_json(pkg / "datapackage.json", lambda d: d.update(resources=[r for r in d["resources"] if r["name"] != "event_relations"]))
 
 
+def _table_added(pkg: Path) -> None:
+    shutil.copy(pkg / "schemas" / "event_relations.json", pkg / "schemas" / "event_links.json")
+    shutil.copy(pkg / "data" / "event_relations.csv", pkg / "data" / "event_links.csv")
+    edit_json(pkg / "datapackage.json", lambda d: d["resources"].append(
+        {**next(r for r in d["resources"] if r["name"] == "event_relations"), "name": "event_links",
+         "path": "data/event_links.csv", "schema": "schemas/event_links.json"}))
+
+
+def _edit_resource(name: str, **values: str) -> Mutation:
+    def mutate(pkg: Path) -> None:
+        edit_json(pkg / "datapackage.json", lambda d: next(r for r in d["resources"] if r["name"] == name).update(values))
+    return mutate
+
+
+_PLACE_FK = {"fields": ["place_id"], "reference": {"resource": "places", "fields": ["place_id"]}}
+
 # (id, mutation of NEW, verdict, the (kind, table, field) of every schema or metadata change)
 VERDICTS = [
     ("cell-corrected", lambda p: set_cells(p, "events", 3, title="Corrected title"), "patch", []),
@@ -131,7 +150,27 @@ VERDICTS = [
     ("primary-key-changed", lambda p: edit_json(p / "schemas" / "event_relations.json", lambda s: s.update(primaryKey=["event_id", "related_event_id"])),
      "major", [("primary-key-changed", "event_relations", None)]),
     ("table-removed", _table_removed, "major", [("table-removed", "event_relations", None)]),
+    ("table-added", _table_added, "minor", [("table-added", "event_links", None)]),
+    ("format-changed", edit_field("sources", "url", lambda f: f.update(format="email")), "major", [("format-changed", "sources", "url")]),
+    ("pattern-changed", edit_field("events", "event_id", lambda f: f["constraints"].update(pattern="^evt_[0-9]{7}$")), "major",
+     [("constraint-changed", "events", "event_id")]),
+    ("enum-reordered", edit_field("events", "event_type", lambda f: f["constraints"]["enum"].reverse()), "patch",
+     [("enum-reordered", "events", "event_type")]),
+    ("foreign-key-removed", lambda p: edit_json(p / "schemas" / "events.json", lambda s: s.update(foreignKeys=[])), "major",
+     [("foreign-key-removed", "events", None)]),
+    ("foreign-key-added", lambda p: edit_json(p / "schemas" / "events.json", lambda s: s["foreignKeys"].append(
+        {"fields": ["event_id"], "reference": {"resource": "event_sources", "fields": ["event_id"]}})), "major",
+     [("foreign-key-added", "events", None)]),
+    ("missing-values-changed", lambda p: edit_json(p / "schemas" / "events.json", lambda s: s.update(missingValues=["", "NA"])), "major",
+     [("missing-values-changed", "events", None)]),
+    ("resource-described", _edit_resource("events", description="Every event."), "patch", [("resource-changed", "events", None)]),
+    ("resource-encoding", _edit_resource("events", encoding="latin-1"), "major", [("resource-changed", "events", None)]),
+    ("package-renamed", lambda p: edit_json(p / "datapackage.json", lambda d: d.update(name="another-timeline")), "major",
+     [("metadata-changed", None, None)]),
+    ("version-only", lambda p: set_version(p, "0.1.1"), "none", [("metadata-changed", None, None)]),
 ]
+# The row-level kinds each of these cases produces (they are verdict reasons, not schema changes).
+ROW_KINDS = {"cell-corrected": "values-changed", "row-added": "rows-added", "row-retired": "rows-removed"}
 
 
 @pytest.mark.parametrize("mutate,verdict,kinds", [c[1:] for c in VERDICTS], ids=[c[0] for c in VERDICTS])
@@ -141,10 +180,16 @@ def test_verdict_per_kind_of_change(pair: tuple[Path, Path], mutate: Mutation, v
     code, data = diff_json(old, new)
     assert code == 1
     assert data["verdict"] == verdict
-    found = [(c["kind"], c["table"], c["field"]) for c in data["metadata"]]
-    found += [(c["kind"], c["table"], c["field"]) for t in data["tables"].values() for c in t["schema"]]
-    assert found == kinds
+    changes = data["metadata"] + [c for t in data["tables"].values() for c in t["schema"]]
+    assert [(c["kind"], c["table"], c["field"]) for c in changes] == kinds
+    assert all(c["level"] == KINDS[c["kind"]].level_for(c["attribute"]) for c in changes)  # levels come from the registry
     assert data["issues"] == []
+
+
+def test_every_registered_kind_is_produced_by_a_test() -> None:
+    produced = {kind for case in VERDICTS for kind, _, _ in case[3]} | set(ROW_KINDS.values())
+    assert produced == set(KINDS), f"no test produces {sorted(set(KINDS) - produced)}; unknown {sorted(produced - set(KINDS))}"
+    assert set(ROW_KINDS) <= {case[0] for case in VERDICTS}
 
 
 def test_identical_packages_have_no_differences(pair: tuple[Path, Path]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from conftest import read_rows, run, set_cells, snapshot, write_rows
 
 
@@ -79,18 +80,18 @@ def _rename(rows: list[list[str]], old: str, new: str) -> list[list[str]]:
 CASES = [
     ("bom", _edit_bytes("events", lambda d: b"\xef\xbb\xbf" + d), 1, [("byte-order-mark", "events", 1, None)]),
     ("crlf", _edit_bytes("sources", lambda d: d.replace(b"\n", b"\r\n")), 1, [("line-ending", "sources", 1, None)]),
-    ("latin-1", _replace_line("places", 3, lambda l: l.replace(b"Place", "Caf\u00e9".encode("latin-1"), 1)), 1, [("encoding-error", "places", 3, None)]),
-    ("nul-byte", _replace_line("events", 4, lambda l: l + b"note\x00"), 1, [("nul-byte", "events", 4, None), ("unsafe-text", "events", 4, "notes")]),
-    ("missing-cell", _replace_line("event_relations", 2, lambda l: l.rsplit(b",", 1)[0]), 1, [("missing-cell", "event_relations", 2, None)]),
-    ("extra-cell", _replace_line("retired_ids", 2, lambda l: l + b",surplus"), 1, [("extra-cell", "retired_ids", 2, None)]),
-    ("blank-row", _replace_line("sources", 3, lambda l: b"\n" + l), 1, [("blank-row", "sources", 3, None)]),
+    ("latin-1", _replace_line("places", 3, lambda ln: ln.replace(b"Place", "Caf\u00e9".encode("latin-1"), 1)), 1, [("encoding-error", "places", 3, None)]),
+    ("nul-byte", _replace_line("events", 4, lambda ln: ln + b"note\x00"), 1, [("nul-byte", "events", 4, None), ("unsafe-text", "events", 4, "notes")]),
+    ("missing-cell", _replace_line("event_relations", 2, lambda ln: ln.rsplit(b",", 1)[0]), 1, [("missing-cell", "event_relations", 2, None)]),
+    ("extra-cell", _replace_line("retired_ids", 2, lambda ln: ln + b",surplus"), 1, [("extra-cell", "retired_ids", 2, None)]),
+    ("blank-row", _replace_line("sources", 3, lambda ln: b"\n" + ln), 1, [("blank-row", "sources", 3, None)]),
     ("duplicate-header", _columns("events", lambda rows: _rename(rows, "summary", "title")), 1,
      [("duplicate-header", "events", 1, "title"), ("missing-column", "events", 1, "summary")]),
     ("missing-column", _columns("events", lambda rows: _drop_column(rows, "notes")), 1, [("missing-column", "events", 1, "notes")]),
     ("extra-column", _columns("places", lambda rows: [rows[0] + ["elevation"]] + [r + ["1"] for r in rows[1:]]), 1,
      [("extra-column", "places", 1, "elevation")]),
     ("header-order", _columns("events", lambda rows: _swap(rows, "title", "summary")), 1, [("header-order", "events", 1, None)]),
-    ("unterminated-quote", _replace_line("event_relations", 2, lambda l: b'"' + l), 1, [("parse-error", "event_relations", 2, None)]),
+    ("unterminated-quote", _replace_line("event_relations", 2, lambda ln: b'"' + ln), 1, [("parse-error", "event_relations", 2, None)]),
     ("empty-file", _edit_bytes("retired_ids", lambda d: b""), 1, [("empty-file", "retired_ids", 1, None)]),
     ("ten-megabyte-cell", lambda pkg: set_cells(pkg, "events", 3, summary="x" * 10_000_000), 1, [("text-length", "events", 3, "summary")]),
     ("multi-line-cell-lines", _multiline_then_defect, 1, [("unsafe-text", "events", 2, "summary"), ("enum-value", "events", 4, "event_type")]),

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 import pytest
-from conftest import ROOT, set_cells
 
 import karabakh_timeline as kt
+from conftest import ROOT, set_cells
 
 
 def _schemas() -> dict[str, dict]:

@@ -11,9 +11,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import make_synthetic, read_rows, set_cells
 
-from karabakh_timeline.publish import publish
+from conftest import make_synthetic, read_rows, records, set_cells
+from karabakh_timeline.release.publish import publish
 
 CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -98,16 +98,14 @@ def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Pat
 
     # Sources are links; contested events are marked.
     first = rows[0][header.index("event_id")]
-    sources = [r[1] for r in read_rows(pkg, "event_sources")[1:] if r[0] == first]
-    urls = {r[0]: r[1] for r in read_rows(pkg, "sources")[1:]}
+    sources = [r["source_id"] for r in records(pkg, "event_sources") if r["event_id"] == first]
+    urls = {r["source_id"]: r["url"] for r in records(pkg, "sources")}
     links = page.locator(f"#{first} details.sources a").evaluate_all("links => links.map(a => a.href)")
     assert sorted(links) == sorted(urls[s] for s in sources)
-    contested = [r[0] for r in rows if r[header.index("verification")] in ("party_claim", "disputed")]
+    contested = [r[header.index("event_id")] for r in rows if r[header.index("verification")] in ("party_claim", "disputed")]
     assert sorted(page.locator("article.v-party_claim, article.v-disputed").evaluate_all("a => a.map(e => e.id)")) == sorted(contested)
     assert page.locator("article.v-disputed .badge.v-disputed").count() == sum(r[header.index("verification")] == "disputed" for r in rows)
-    said = read_rows(pkg, "statements")
-    at = said[0].index("event_id")
-    linked = Counter(r[at] for r in said[1:] if r[at])
+    linked = Counter(r["event_id"] for r in records(pkg, "statements") if r["event_id"])
     with_statements = next(e for e in linked)
     assert page.locator(f"#{with_statements} li.statement").count() == linked[with_statements]
     assert page.locator(f"#{with_statements} li.statement .speaker").first.text_content()
@@ -125,9 +123,9 @@ def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Pat
     page.fill("#search", "")
 
     # The actor and year filters.
-    actor = read_rows(pkg, "event_actors")[1][1]
+    actor = records(pkg, "event_actors")[0]["actor_id"]
     page.select_option("#actor", actor)
-    assert _visible(page) == len({r[0] for r in read_rows(pkg, "event_actors")[1:] if r[1] == actor})
+    assert _visible(page) == len({r["event_id"] for r in records(pkg, "event_actors") if r["actor_id"] == actor})
     page.select_option("#actor", "")
     page.select_option("#year-from", years[-1])
     assert _visible(page) == sum(r[header.index("date_start")][:4] == years[-1] for r in rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, read_rows, set_cells, write_rows
 
 frictionless = pytest.importorskip("frictionless")

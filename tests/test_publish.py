@@ -15,12 +15,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import make_synthetic, read_rows, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
-from karabakh_timeline import exports
-from karabakh_timeline.package import open_package
-from karabakh_timeline.publish import PublishError, publish
+from conftest import ROOT, make_synthetic, read_rows, records, run, set_cells, snapshot, write_rows
+from karabakh_timeline.release import exports
+from karabakh_timeline.release.event_view import EventView
+from karabakh_timeline.release.publish import PublishError, publish
+from karabakh_timeline.schema.descriptor import open_package
 
 COMMIT_TIME = "2026-01-02T03:04:05+00:00"
 EPOCH = "1767323045"  # 2026-01-02T03:04:05Z
@@ -237,9 +238,9 @@ def test_version_not_bumped_enough_is_refused(repo: Path, tmp_path: Path) -> Non
 
 def test_a_removal_without_a_retired_id_is_refused_whatever_the_bump(repo: Path, tmp_path: Path) -> None:
     git(repo, "tag", "-a", "v0.1.0", "-m", "0.1.0")
-    used = {r[8] for r in read_rows(repo, "events")[1:]}
+    used = {r["place_id"] for r in records(repo, "events")}
     rows = read_rows(repo, "places")
-    gone = next(r for r in rows[1:] if r[0] not in used)
+    gone = next(r for r in rows[1:] if r[rows[0].index("place_id")] not in used)
     write_rows(repo, "places", [r for r in rows if r is not gone])
     set_version(repo, "1.0.0")
     commit(repo, "drop a place")
@@ -369,7 +370,7 @@ def test_sqlite_has_types_and_keys_from_the_schemas(repo: Path, tmp_path: Path) 
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     for name, resource in package.resources.items():
         info = db.execute(f'PRAGMA table_info("{name}")').fetchall()
-        expected = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}
+        expected = {"string": "TEXT", "integer": "INTEGER", "number": "REAL", "date": "TEXT", "boolean": "INTEGER"}  # SQLite's affinities
         assert [(c[1], c[2]) for c in info] == [(f.name, expected[f.type]) for f in resource.schema.fields]
         assert [c[1] for c in sorted(info, key=lambda c: c[5]) if c[5]] == list(resource.schema.primary_key)
         keys = {(tuple(r[3] for r in group), group[0][2], tuple(r[4] for r in group))
@@ -398,7 +399,7 @@ def test_parquet_types_follow_the_schemas(repo: Path, tmp_path: Path) -> None:
     assert events.schema.field("fatalities_best").type == pa.int64() and events.schema.field("fatalities_best").nullable
     assert events.column("fatalities_best").null_count > 0
     assert events.schema.field("title").type == pa.string() and not events.schema.field("title").nullable
-    assert events.column("event_id").to_pylist() == [r[0] for r in read_rows(repo, "events")[1:]]
+    assert events.column("event_id").to_pylist() == [r["event_id"] for r in records(repo, "events")]
     enum = open_package(repo).resources["events"].schema.field("event_type").enum
     assert events.column("event_type").chunk(0).dictionary.to_pylist() == enum
     places = pq.read_table(release / "exports" / "parquet" / "places.parquet")
@@ -414,14 +415,15 @@ def test_flat_csv_has_one_row_per_event_with_names_by_role(repo: Path, tmp_path:
     assert len(rows) == len(read_rows(repo, "events")) - 1
     roles = open_package(repo).resources["event_actors"].schema.field("role").enum
     assert [c for c in rows[0] if c.startswith("actors_")] == [f"actors_{r}" for r in roles]
-    actors = {r[0]: r[1] for r in read_rows(repo, "actors")[1:]}
-    first = [r for r in read_rows(repo, "event_actors")[1:] if r[0] == "evt_000000"]
-    for role in {r[2] for r in first}:
-        assert rows[0][f"actors_{role}"] == "; ".join(sorted(actors[r[1]] for r in first if r[2] == role))
-    places = {r[0]: r[1] for r in read_rows(repo, "places")[1:]}
+    actors = {r["actor_id"]: r["name"] for r in records(repo, "actors")}
+    first = [r for r in records(repo, "event_actors") if r["event_id"] == "evt_000000"]
+    for role in {r["role"] for r in first}:
+        assert rows[0][f"actors_{role}"] == "; ".join(sorted(actors[r["actor_id"]] for r in first if r["role"] == role))
+    places = {r["place_id"]: r["name"] for r in records(repo, "places")}
     assert rows[0]["place_name"] == places[rows[0]["place_id"]]
-    urls = {r[0]: r[1] for r in read_rows(repo, "sources")[1:]}
-    assert rows[0]["source_urls"] == "; ".join(urls[r[1]] for r in sorted(read_rows(repo, "event_sources")[1:]) if r[0] == "evt_000000")
+    urls = {r["source_id"]: r["url"] for r in records(repo, "sources")}
+    linked = sorted(r["source_id"] for r in records(repo, "event_sources") if r["event_id"] == "evt_000000")
+    assert rows[0]["source_urls"] == "; ".join(urls[s] for s in linked)
 
 
 def test_flat_csv_guards_every_cell_against_formulas(package: Path, tmp_path: Path) -> None:
@@ -429,7 +431,8 @@ def test_flat_csv_guards_every_cell_against_formulas(package: Path, tmp_path: Pa
     set_cells(package, "events", 2, title='=HYPERLINK("http://evil.example","x")', notes="\tcmd", summary="-2+3")
     set_cells(package, "places", 2, name="+SUM(1)")
     set_cells(package, "actors", 2, name="@risky")
-    exports.write_flat_csv(exports.typed_tables(open_package(package)), {n: r.schema for n, r in open_package(package).resources.items()},
+    opened = open_package(package)
+    exports.write_flat_csv(EventView.build(exports.typed_tables(opened), {n: r.schema for n, r in opened.resources.items()}),
                            tmp_path / "flat.csv")
     rows = list(csv.reader(io.StringIO((tmp_path / "flat.csv").read_text(encoding="utf-8-sig"), newline="")))
     cells = [c for row in rows for c in row]
@@ -450,7 +453,7 @@ def test_publish_error_is_raised_by_the_public_function(repo: Path, tmp_path: Pa
 
 
 def test_embedded_json_cannot_close_its_script_element() -> None:
-    from karabakh_timeline.page import embed_json
+    from karabakh_timeline.release.page import embed_json
 
     text = embed_json({"title": "</script><script>alert(1)</script> & <!--"})
     assert "<" not in text and ">" not in text and "&" not in text
@@ -470,7 +473,7 @@ def test_embedded_json_cannot_close_its_script_element() -> None:
 def test_dates_read_as_people_write_them(start: str, end: str | None, precision: str, edtf: str, shown: str) -> None:
     import datetime as dt
 
-    from karabakh_timeline.page import when
+    from karabakh_timeline.release.page import when
 
     assert when(dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None, precision, edtf) == shown
 
@@ -480,3 +483,30 @@ def test_index_html_is_self_contained(repo: Path, tmp_path: Path) -> None:
     outside_data = re.sub(r'<script type="application/json" id="timeline-data">.*?</script>', "", page, flags=re.DOTALL)
     assert not re.search(r"(src|href)=\"(https?:)?//", outside_data) and "@import" not in outside_data
     assert page.count("<script") == 2 and "Content-Security-Policy" in page and "script-src 'sha256-" in page
+
+
+def test_the_page_script_restates_no_enum_of_the_schemas() -> None:
+    """Enums, labels and descriptions reach the page through its embedded JSON, from the schemas."""
+    script = (ROOT / "src" / "karabakh_timeline" / "templates" / "page.js").read_text(encoding="utf-8")
+    described = {"party_claim": "only a party to the conflict reports it", "disputed": "sources or parties contradict each other"}
+    for text in described.values():
+        assert text not in script
+    for path in (ROOT / "schemas").glob("*.json"):
+        for f in json.loads(path.read_text(encoding="utf-8"))["fields"]:
+            for value in f.get("constraints", {}).get("enum", []):
+                if "_" in str(value) or f["name"] in ("verification", "text_kind"):
+                    assert f'"{value}"' not in script, f"page.js names {f['name']} value {value!r}"
+
+
+def test_the_page_data_carries_the_schema_descriptions(package: Path) -> None:
+    from karabakh_timeline.release.event_view import EventView
+    from karabakh_timeline.release.page import page_data
+
+    opened = open_package(package)
+    view = EventView.build(exports.typed_tables(opened), {n: r.schema for n, r in opened.resources.items()})
+    data = page_data(view, opened.descriptor)
+    verification = {v: (label, meaning) for v, label, meaning in data["verification"]}
+    assert verification["disputed"] == ("Disputed", "sources or parties contradict each other")
+    assert verification["party_claim"] == ("Party claim", "only a party to the conflict reports it")
+    assert data["contested"] == ["disputed", "party_claim"] and "confirmed" not in data["badged"]
+    assert [k for k, _, _ in data["kinds"]] == ["verbatim", "translation", "paraphrase"]

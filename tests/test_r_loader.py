@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import ROOT, make_synthetic, read_rows, set_cells, write_rows
 
 import karabakh_timeline as kt
+from conftest import ROOT, make_synthetic, read_rows, set_cells, write_rows
 
 LOADER = ROOT / "r" / "R" / "read_timeline.R"
 SUMMARISE = Path(__file__).resolve().parent / "r" / "summarise.R"
@@ -65,7 +65,8 @@ def _edge(pkg: Path) -> None:
 def _inline_schema(pkg: Path) -> None:
     """The events schema given inline in the descriptor instead of by path."""
     descriptor = _descriptor(pkg)
-    descriptor["resources"][0]["schema"] = json.loads((pkg / "schemas" / "events.json").read_text(encoding="utf-8"))
+    events = next(r for r in descriptor["resources"] if r["name"] == "events")
+    events["schema"] = json.loads((pkg / "schemas" / "events.json").read_text(encoding="utf-8"))
     (pkg / "schemas" / "events.json").unlink()
     (pkg / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -135,7 +136,7 @@ def r_results(packages: dict[str, Path]) -> dict[str, dict]:
     """What R made of the bundled package and every fixture (one Rscript run)."""
     names = ["bundled", "bundled-descriptor", *packages]
     paths = [ROOT, ROOT / "datapackage.json", *packages.values()]
-    return dict(zip(names, _summarise(*paths)))
+    return dict(zip(names, _summarise(*paths), strict=True))
 
 
 # --- agreement with the schemas and with karabakh_timeline.load ---------------------------------
@@ -164,7 +165,7 @@ def _assert_agrees(result: dict, pkg: Path) -> None:
         assert table["rows"] == len(frame), name
         fields = schemas[name]["fields"]
         assert [c["name"] for c in table["columns"]] == [f["name"] for f in fields], name
-        for column, field in zip(table["columns"], fields):
+        for column, field in zip(table["columns"], fields, strict=True):
             where = f"{name}.{field['name']}"
             enum = field.get("constraints", {}).get("enum")
             if enum is not None:
@@ -177,7 +178,7 @@ def _assert_agrees(result: dict, pkg: Path) -> None:
             expected = _python_values(frame[field["name"]])
             if field["type"] == "number":  # R prints 15 significant digits
                 assert [v is None for v in column["values"]] == [v is None for v in expected], where
-                pairs = [(r, p) for r, p in zip(column["values"], expected) if p is not None]
+                pairs = [(r, p) for r, p in zip(column["values"], expected, strict=True) if p is not None]
                 assert [r for r, _ in pairs] == pytest.approx([p for _, p in pairs], rel=1e-12), where
             else:
                 assert column["values"] == expected, where

@@ -5,9 +5,8 @@ import json
 import unicodedata
 from pathlib import Path
 
-from conftest import ROOT, read_rows, run, set_cells, snapshot, write_rows
-
 import karabakh_timeline as kt
+from conftest import ROOT, read_rows, run, set_cells, snapshot, write_rows
 
 
 def test_synthetic_and_bundled_data_are_canonical(package: Path) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, read_rows, run, set_cells, write_rows
 
 import karabakh_timeline as kt
+from conftest import ROOT, read_rows, run, set_cells, write_rows
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -101,11 +101,12 @@ def test_stats_and_flat_csv_show_corroboration(package: Path, tmp_path: Path) ->
     by = json.loads(result.stdout)["events"]["corroboration_by_verification"]
     assert by["confirmed"] == {"third_party": 2, "both_sides": 1, "armenian_side": 0, "azerbaijani_side": 0, "none": 0}
     assert by["single_source"]["third_party"] == 1
-    from karabakh_timeline.exports import flat_events, typed_tables
-    from karabakh_timeline.package import open_package
+    from karabakh_timeline.release.event_view import EventView
+    from karabakh_timeline.release.exports import flat_events, typed_tables
+    from karabakh_timeline.schema.descriptor import open_package
     pkg = open_package(package)
-    header, rows = flat_events(typed_tables(pkg), {n: r.schema for n, r in pkg.resources.items()})
-    row = dict(zip(header, rows[0]))
+    header, rows = flat_events(EventView.build(typed_tables(pkg), {n: r.schema for n, r in pkg.resources.items()}))
+    row = dict(zip(header, rows[0], strict=True))
     assert row["corroboration"] == "independently corroborated by Example News 0 and Example News 1"
     assert row["corroborating_publishers"] == "Example News 0; Example News 1"
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run, set_cells, snapshot, write_rows
 
 import karabakh_timeline as kt
+from conftest import read_rows, run, set_cells, snapshot, without, write_rows
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -20,8 +20,7 @@ def _day(date: str) -> dict[str, str]:
 
 def _drop_rows(table: str, event_id: str) -> Callable[[Path], None]:
     def mutate(pkg: Path) -> None:
-        rows = read_rows(pkg, table)
-        write_rows(pkg, table, [r for r in rows if r[0] != event_id])
+        write_rows(pkg, table, without(pkg, table, "event_id", event_id))
     return mutate
 
 
@@ -144,7 +143,7 @@ def test_unsafe_text_fast_path_agrees_with_the_regex() -> None:
 
     import pandas as pd
 
-    from karabakh_timeline.rules import unsafe_mask
+    from karabakh_timeline.check.rules.text import unsafe_mask
 
     python_rule = r"^\s|\s$|\s\s|[\x00-\x1f\x7f]|^[=+\-@]"  # Python's \s knows Unicode spaces
 

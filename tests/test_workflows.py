@@ -5,6 +5,7 @@ import re
 import shlex
 
 import yaml
+
 from conftest import ROOT, run
 
 
@@ -46,9 +47,8 @@ def test_every_command_and_option_used_exists() -> None:
 
 def test_contributing_date_examples_are_valid(package) -> None:
     """Every row of CONTRIBUTING.md's date table passes the validator's date and EDTF rules."""
-    from conftest import set_cells
-
     import karabakh_timeline as kt
+    from conftest import set_cells
 
     text = (ROOT / "CONTRIBUTING.md").read_text()
     table = text[text.index("| what you know |"):].split("\n\n")[0].splitlines()[2:]

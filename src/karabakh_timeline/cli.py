@@ -5,10 +5,13 @@ Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read 
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 
-from .render import FORMATS
+from karabakh_timeline.check.render import FORMATS
+from karabakh_timeline.vocabulary.codes import cannot_read
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
 
 def example(*commands: str) -> str:
@@ -41,15 +44,15 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     2 usage error, 3 cannot read the package (missing or broken
     datapackage.json, a path outside the package, a remote URL).
     """
-    from .render import render
-    from .validator import validate as validate_package  # imported here: pandera is slow to import
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
 
     report = validate_package(path)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
 
 
-def fail(issue_or_message: object, code: int = 3) -> None:
+def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
     """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input)."""
     message = getattr(issue_or_message, "message", None) or str(issue_or_message)
     name = getattr(issue_or_message, "code", None)
@@ -57,7 +60,7 @@ def fail(issue_or_message: object, code: int = 3) -> None:
     sys.exit(code)
 
 
-@main.command(epilog=example("karabakh-timeline diff v0.1.0 v0.2.0 --format markdown > CHANGES.md",
+@main.command(epilog=example("karabakh-timeline diff HEAD~1 HEAD --format markdown > CHANGES.md",
                              "karabakh-timeline diff origin/main --check-version"))
 @click.argument("old")
 @click.argument("new", required=False)
@@ -76,9 +79,10 @@ def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_ver
     enough and no ID was removed unrecorded, 1 otherwise (the needed bump
     and why go to stderr).
     """
-    from .diff import DiffUsageError, diff_packages
-    from .package import PackageError
-    from .render_diff import check_message, render_diff
+    from karabakh_timeline.diff.compare import diff_packages
+    from karabakh_timeline.diff.render import check_message, render_diff
+    from karabakh_timeline.diff.result import DiffUsageError
+    from karabakh_timeline.schema.descriptor import PackageError
 
     try:
         result = diff_packages(old, new, tables=tables)
@@ -101,10 +105,11 @@ def stats(path: str | None, fmt: str) -> None:
 
     PATH as for validate. Exit codes: 0 ok, 2 usage error, 3 cannot read or type the package.
     """
-    from .load import InvalidDataError, load
-    from .package import PackageError
-    from .render import dumps
-    from .stats import compute_stats, render_markdown, render_text
+    from karabakh_timeline.api import load
+    from karabakh_timeline.read.timeline import InvalidDataError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.support.files import dumps
+    from karabakh_timeline.tools.stats import compute_stats, render_markdown, render_text
 
     try:
         figures = compute_stats(load(path))
@@ -129,8 +134,8 @@ def format_(path: str | None, check: bool) -> None:
     Exit codes: 0 formatted (or nothing to do), 1 files would change
     (--check) or a file was refused, 2 usage error, 3 cannot read.
     """
-    from .canonical import format_package
-    from .package import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.tools.format import format_package
 
     try:
         result = format_package(path, check=check)
@@ -140,12 +145,12 @@ def format_(path: str | None, check: bool) -> None:
         click.echo(f"Error: {issue.code}: {issue.table} line {issue.line}: {issue.message}", err=True)
     if result.refused:
         click.echo("refused: nothing written", err=True)
-        sys.exit(3 if any(i.code in ("file-missing", "path-unsafe", "path-remote", "schema-invalid", "package-invalid") for i in result.refused) else 1)
+        sys.exit(EXIT_UNREADABLE if any(cannot_read(i.code) for i in result.refused) else EXIT_INVALID)
     verb = "would reformat" if check else "reformatted"
     for name in result.changed:
         click.echo(f"{verb} {name}")
     click.echo(f"{len(result.changed)} file(s) {verb}, {len(result.unchanged)} already canonical", err=True)
-    sys.exit(1 if check and result.changed else 0)
+    sys.exit(EXIT_INVALID if check and result.changed else EXIT_OK)
 
 
 @main.command(name="next-id", epilog=example("karabakh-timeline next-id events", "karabakh-timeline next-id sources --count 3"))
@@ -158,15 +163,15 @@ def next_id(table: str, path: str | None, count: int) -> None:
     PATH as for validate. Exit codes: 0 ok, 2 usage error (unknown table, or a table without
     an ID column), 3 cannot read the package.
     """
-    from .ids import IdError, next_ids
-    from .package import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.tools.next_id import IdError, next_ids
 
     try:
         ids = next_ids(table, path, count)
     except PackageError as exc:
         fail(exc.issue)
     except IdError as exc:
-        fail(exc, 2)
+        fail(exc, EXIT_USAGE)
     click.echo("\n".join(ids))
 
 
@@ -194,10 +199,10 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     changes), 2 usage error (outside git without SOURCE_DATE_EPOCH),
     3 cannot read the package or the previous release.
     """
-    from .package import PackageError
-    from .publish import PublishError
-    from .publish import publish as publish_release
-    from .render import render
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.release.publish import PublishError
+    from karabakh_timeline.release.publish import publish as publish_release
+    from karabakh_timeline.schema.descriptor import PackageError
 
     try:
         result = publish_release(path, out, since=since, force=force, tag=tag)

@@ -5,8 +5,12 @@
   var events = data.events;
   var typeLabels = Object.fromEntries(data.types);
   var roleLabels = Object.fromEntries(data.roles);
-  var verificationLabels = Object.fromEntries(data.verification);
-  var contested = { party_claim: true, disputed: true };
+  // Enums, labels and descriptions come from the Table Schemas through the embedded JSON; none is restated here.
+  var verificationLabels = Object.fromEntries(data.verification.map(function (v) { return [v[0], v[1]]; }));
+  var verificationMeanings = Object.fromEntries(data.verification.map(function (v) { return [v[0], v[2]]; }));
+  var kindLabels = Object.fromEntries(data.kinds.map(function (k) { return [k[0], k[1]]; }));
+  var contested = Object.fromEntries(data.contested.map(function (v) { return [v, true]; }));
+  var badged = Object.fromEntries(data.badged.map(function (v) { return [v, true]; }));
   var plural = function (n, word) { return n.toLocaleString("en") + " " + word + (n === 1 ? "" : "s"); };
 
   function pluralLabel(word) {
@@ -78,9 +82,9 @@
       head.append(el("span", "badge statement-badge", s.act), el("strong", "speaker", s.speaker));
       if (s.behalf) head.append(el("span", "behalf", " for " + s.behalf));
       head.append(el("span", "statement-when", " · " + s.when));
-      var quote = el(s.kind === "paraphrase" ? "p" : "blockquote", "statement-text " + s.kind, s.text);
+      var quote = el(s.quoted ? "blockquote" : "p", "statement-text " + s.kind, s.text);
       var foot = el("p", "statement-foot");
-      foot.append(el("span", "kind", s.kind === "verbatim" ? "Verbatim quote" : s.kind === "translation" ? "Quoted in translation" : "Paraphrase"),
+      foot.append(el("span", "kind", kindLabels[s.kind] || s.kind),
         document.createTextNode(" · source: "), link(s.source));
       item.append(head, quote, foot);
       list.append(item);
@@ -96,9 +100,9 @@
     var time = el("span", "when", event.when);
     time.title = "EDTF " + event.edtf;
     meta.append(time, el("span", "chip", typeLabels[event.type] || event.type));
-    if (event.verification !== "confirmed") {
+    if (badged[event.verification]) {
       var badge = el("span", "badge v-" + event.verification, verificationLabels[event.verification] || event.verification);
-      if (contested[event.verification]) badge.title = "Contested: " + (event.verification === "disputed" ? "sources or parties contradict each other" : "only a party to the conflict reports it");
+      if (contested[event.verification]) badge.title = "Contested: " + (verificationMeanings[event.verification] || verificationLabels[event.verification]);
       meta.append(badge);
     }
     article.append(meta, el("h3", "event-title", event.title));
@@ -223,12 +227,15 @@
   });
   window.addEventListener("hashchange", function () { readFragment(); apply(); });
 
-  var disputed = events.filter(function (e) { return e.verification === "disputed"; }).length;
-  var claims = events.filter(function (e) { return e.verification === "party_claim"; }).length;
+  var contestedCounts = data.contested.map(function (v) {
+    var n = events.filter(function (e) { return e.verification === v; }).length;
+    var words = verificationLabels[v].toLowerCase();
+    return n + " " + (n === 1 || /ed$/.test(words) ? words : words + "s");  // "2 disputed", "3 party claims"
+  });
   var span = years.length ? years[0] + "–" + years[years.length - 1] : "";
   document.getElementById("meta").textContent = [plural(events.length, "event") + (span ? " from " + span : ""),
     plural(data.counts.statements, "statement"), plural(data.counts.sources, "source"),
-    disputed + " disputed, " + claims + " party " + (claims === 1 ? "claim" : "claims")].join(" · ");
+    contestedCounts.join(", ")].filter(Boolean).join(" · ");
   document.getElementById("footer").textContent = data.title + " " + data.version + (data.created ? ", released " + data.created : "") +
     (data.licence ? ". Data licence: " + data.licence + "." : ".") + " Every event lists its sources; statements are attributed to their speakers.";
   readFragment();

@@ -1,0 +1,117 @@
+"""The rule registry: each rule is a small named function with one issue code, the tables and fields
+it needs, and a Context (today, the readable typed tables, every table's schema).
+
+Requirements are declared, never discovered by a silent early return:
+
+- ``needs``: the rule runs only when all of them are there. A needed table that the package does
+  not have (an optional table, a partial package) or that could not be read (reported already)
+  skips the rule silently; a needed table that is present but lacks a needed field is a
+  ``rule-requirement-missing`` warning naming the rule, the table and the field, and the rule does
+  not run.
+- ``uses``: optional parts of a rule. An absent table is silent; a present table without the
+  field is the same warning, and the rule runs without that part.
+
+So a package that simply lacks an optional table is not warned about, while a schema that drops a
+field a rule depends on is never checked silently.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.schema.table_schema import TableSchema
+from karabakh_timeline.support.text import cell_text
+from karabakh_timeline.vocabulary.codes import code
+from karabakh_timeline.vocabulary.issues import Issue
+
+Requirements = Mapping[str, tuple[str, ...]]  # table -> fields
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule receives: the date that counts as today, the readable typed tables, all schemas."""
+
+    today: dt.date
+    tables: Mapping[str, TypedTable]
+    schemas: Mapping[str, TableSchema] = field(default_factory=dict)
+
+    def has(self, table: str, *fields: str) -> bool:
+        """True when table was read and its schema has every one of fields."""
+        t = self.tables.get(table)
+        return t is not None and t.readable and all(f in t.schema.field_names for f in fields)
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """The typed frame of a table."""
+        return self.tables[table].frame
+
+
+RuleFunction = Callable[[Context], Iterable[Issue]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its issue code, its function and what it needs."""
+
+    code: str
+    func: RuleFunction
+    needs: Requirements = field(default_factory=dict)
+    uses: Requirements = field(default_factory=dict)
+
+    def requirement_issues(self, ctx: Context) -> tuple[bool, list[Issue]]:
+        """(runnable, warnings): whether the rule can run on ctx, and a warning per present table missing a declared field."""
+        runnable = True
+        warnings: list[Issue] = []
+        template = code("rule-requirement-missing")
+        for requirements, blocking in ((self.needs, True), (self.uses, False)):
+            for table, fields in requirements.items():
+                if table not in ctx.tables or not ctx.tables[table].readable:
+                    runnable = runnable and not blocking  # absent or unreadable: skipped without a word
+                    continue
+                for name in fields:
+                    if name not in ctx.tables[table].schema.field_names:
+                        warnings.append(Issue("rule-requirement-missing", template.message(rule=self.code, table=table, field=name),
+                                              table, None, name, self.code))
+                        runnable = runnable and not blocking
+        return runnable, warnings
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code_name: str, *, needs: Requirements | None = None, uses: Requirements | None = None) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule under its issue code, with the tables and fields it needs (and optionally uses)."""
+
+    def register(func: RuleFunction) -> RuleFunction:
+        RULES[code_name] = Rule(code_name, func, dict(needs or {}), dict(uses or {}))
+        return func
+
+    return register
+
+
+def issues_at(t: TypedTable, mask: pd.Series | np.ndarray, code_name: str, field_name: str, message: Callable[[str | None], str],
+              values: pd.Series | None = None) -> Iterator[Issue]:
+    """One issue per row of t where mask is true, located at the row's CSV line, showing the field's value."""
+    mask = np.asarray(mask, dtype=bool)
+    shown = t.frame[field_name] if values is None else values
+    for line, value in zip(t.lines[mask], shown[mask], strict=True):
+        text = cell_text(value)
+        yield Issue(code_name, message(text), t.name, int(line), field_name, text)
+
+
+def _run(r: Rule, ctx: Context) -> list[Issue]:
+    runnable, warnings = r.requirement_issues(ctx)
+    return warnings + (list(r.func(ctx)) if runnable else [])
+
+
+def run_rules(ctx: Context, pool: Executor | None = None) -> list[Issue]:
+    """Run every registered rule (side by side when given a thread pool: most work is in Arrow, without the GIL)."""
+    rules = list(RULES.values())
+    if pool is None:
+        return [issue for r in rules for issue in _run(r, ctx)]
+    return [issue for found in pool.map(lambda r: _run(r, ctx), rules) for issue in found]

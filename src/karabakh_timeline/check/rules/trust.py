@@ -1,0 +1,271 @@
+"""Rules of the trust model: verification labels, weak and duplicate sources, URL hosts, verbatim quotes.
+
+The definitions (original publisher, corroboration, weak source) live in ``trust``; these rules
+only compare the data's labels with them.
+"""
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+
+from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.policy.trust import (
+    CONFIRMED,
+    CONTESTING_ACTS,
+    CORROBORATION_FIELDS,
+    DISPUTE_WORDS,
+    DISPUTED,
+    UNDERSTATED_IF_CORROBORATED,
+    corroboration,
+    source_origins,
+)
+from karabakh_timeline.vocabulary.issues import Issue
+
+# The verification rules compare an event's label with its corroboration (policy.trust).
+_VERIFICATION_NEEDS = {**CORROBORATION_FIELDS, "events": (*CORROBORATION_FIELDS["events"], "verification")}
+
+
+def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    events = ctx.frame("events")
+    corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS})
+    return events, corr.reindex(events["event_id"].to_numpy())
+
+
+def _summary(row: pd.Series) -> str:
+    names = ", ".join(row["names"]) or "none"
+    return (f"{row['originals']} counted original publisher(s) ({names}): {row['third_party']} third-party, "
+            f"{row['armenian_side']} Armenian-side, {row['azerbaijani_side']} Azerbaijani-side")
+
+
+@rule("verification-unsupported", needs=_VERIFICATION_NEEDS)
+def verification_unsupported(ctx: Context) -> Iterator[Issue]:
+    """A confirmed event needs independent corroboration (trust.corroboration)."""
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
+    bad = (events["verification"] == CONFIRMED).fillna(False).to_numpy(dtype=bool) & ~corr["independent"].fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
+        row = corr.iloc[i]
+        yield Issue("verification-unsupported",
+                    f"confirmed without independent corroboration: {_summary(row)}; needs two, one third-party or one from each side",
+                    t.name, int(t.lines[i]), "verification", CONFIRMED)
+
+
+@rule("verification-understated", needs=_VERIFICATION_NEEDS)
+def verification_understated(ctx: Context) -> Iterator[Issue]:
+    """single_source or party_claim where the sources already corroborate the event independently."""
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
+    low = events["verification"].isin(list(UNDERSTATED_IF_CORROBORATED)).to_numpy(dtype=bool)
+    bad = low & corr["independent"].fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad):
+        value = str(events["verification"].iat[i])
+        yield Issue("verification-understated", f"{value} although the sources corroborate it independently: {_summary(corr.iloc[i])}",
+                    t.name, int(t.lines[i]), "verification", value)
+
+
+@rule("dispute-unrecorded", needs={"events": ("event_id", "verification", "notes"), "statements": ("event_id", "speech_act")})
+def dispute_unrecorded(ctx: Context) -> Iterator[Issue]:
+    """A disputed event links a contesting statement or says in its notes who disputes what."""
+    t = ctx.tables["events"]
+    events = t.frame
+    said = ctx.tables["statements"].frame
+    contested = set(said.loc[said["speech_act"].isin(CONTESTING_ACTS), "event_id"].dropna())
+    noted = events["notes"].str.contains(DISPUTE_WORDS, regex=True).fillna(False).to_numpy(dtype=bool)
+    bad = (events["verification"] == DISPUTED).fillna(False).to_numpy(dtype=bool) & ~events["event_id"].isin(contested).to_numpy(dtype=bool) & ~noted
+    yield from issues_at(t, bad, "dispute-unrecorded", "verification",
+                       lambda v: "disputed, but no linked statement contests it (deny, reject, accuse, claim) and the notes do not say who disputes what")
+
+
+@rule("source-weak-only", needs=_VERIFICATION_NEEDS, uses={"statements": ("source_id",)})
+def source_weak_only(ctx: Context) -> Iterator[Issue]:
+    """Events and statements rest on at least one source that is not an aggregator or blog of unknown original."""
+    t = ctx.tables["events"]
+    events, corr = _event_rows(ctx)
+    yield from issues_at(t, corr["weak_only"].fillna(False).to_numpy(dtype=bool), "source-weak-only", "event_id",
+                       lambda v: f"event {v} rests only on aggregator or blog sources with no known original publisher")
+    if ctx.has("statements", "source_id"):
+        origins = source_origins(ctx.tables["sources"].frame, ctx.tables["publishers"].frame)
+        weak = set(origins.loc[origins["weak"], "source_id"])
+        st = ctx.tables["statements"]
+        yield from issues_at(st, st.frame["source_id"].isin(weak).to_numpy(dtype=bool), "source-weak-only", "source_id",
+                           lambda v: f"source {v} is an aggregator or blog copy with no known original publisher")
+
+
+@lru_cache(maxsize=1024)
+def _language(tag: str) -> str:
+    import langcodes
+
+    try:
+        return str(langcodes.Language.get(tag).language or tag).lower()
+    except (ValueError, LookupError):
+        return tag.lower()
+
+
+@rule("verbatim-language", needs={"statements": ("text_kind", "language", "original_language")})
+def verbatim_language(ctx: Context) -> Iterator[Issue]:
+    """A verbatim text is in the language its words were said in."""
+    t = ctx.tables["statements"]
+    f = t.frame
+    for i in np.flatnonzero((f["text_kind"] == "verbatim").fillna(False).to_numpy(dtype=bool)):
+        lang, original = f["language"].iat[i], f["original_language"].iat[i]
+        if pd.isna(original):
+            yield Issue("verbatim-language", "verbatim, but original_language is empty: say in which language the words were said",
+                        t.name, int(t.lines[i]), "original_language", None)
+        elif pd.isna(lang) or _language(str(lang)) != _language(str(original)):
+            said_in = lang if not pd.isna(lang) else "an unknown language"
+            yield Issue("verbatim-language", f"verbatim in {said_in}, but the words were said in {original}: a rendering is a translation",
+                        t.name, int(t.lines[i]), "text_kind", "verbatim")
+
+
+def _host(url: object) -> str | None:
+    if pd.isna(url):
+        return None
+    try:
+        return urlsplit(str(url)).hostname
+    except ValueError:
+        return None
+
+
+def _hosts(cell: object) -> set[str]:
+    return {h.strip().lower() for h in str(cell).split(";") if h.strip()} if not pd.isna(cell) else set()
+
+
+def _on(host: str, domains: set[str]) -> bool:
+    host = host.rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def _unreal(host: str) -> str | None:
+    if host.endswith("."):
+        return "ends with a dot"
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return "is an IP address"
+    except ValueError:
+        pass
+    if "." not in host:
+        return "has no domain"
+    return None
+
+
+@rule("url-host", uses={"publishers": ("bad_hosts",)})
+def url_host(ctx: Context) -> Iterator[Issue]:
+    """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
+    bad_hosts: set[str] = set()
+    if ctx.has("publishers", "bad_hosts"):
+        for cell in ctx.tables["publishers"].frame["bad_hosts"].dropna():
+            bad_hosts |= _hosts(cell)
+    for t in ctx.tables.values():
+        for fld in t.schema.fields:
+            if fld.format != "uri" or fld.name not in t.frame.columns:
+                continue
+            for i, url in enumerate(t.frame[fld.name]):
+                host = _host(url)
+                if host is None:
+                    continue
+                why = _unreal(host) or ("is listed as a preview, test or CDN host in publishers.bad_hosts" if _on(host, bad_hosts) else None)
+                if why:
+                    yield Issue("url-host", f"host {host!r} {why}", t.name, int(t.lines[i]), fld.name, str(url))
+
+
+@rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")})
+def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
+    """A source's URL lies on its publisher's or original publisher's domains."""
+    t = ctx.tables["sources"]
+    pubs = ctx.tables["publishers"].frame
+    domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"], strict=True)}
+    f = t.frame
+    for i, (url, pub, orig) in enumerate(zip(f["url"], f["publisher_id"], f["original_publisher_id"], strict=True)):
+        host = _host(url)
+        if host is None or pd.isna(pub) or pub not in domains:
+            continue
+        allowed = domains[pub] | (domains.get(orig, set()) if not pd.isna(orig) else set())
+        if not _on(host, allowed):
+            yield Issue("url-publisher-mismatch", f"host {host!r} is not a domain of publisher {pub} ({'; '.join(sorted(allowed)) or 'no domains listed'})",
+                        t.name, int(t.lines[i]), "url", str(url))
+
+
+@rule("source-before-event",
+      needs={"sources": ("source_id", "published_date"), "events": ("event_id", "date_start"), "event_sources": ("event_id", "source_id")},
+      uses={"statements": ("source_id", "date_start")})
+def source_before_event(ctx: Context) -> Iterator[Issue]:
+    """A source does not predate the event it is linked to, nor the statement it reports."""
+    published = ctx.tables["sources"].frame.drop_duplicates("source_id").set_index("source_id")["published_date"]
+    starts = ctx.tables["events"].frame.drop_duplicates("event_id").set_index("event_id")["date_start"]
+    link = ctx.tables["event_sources"]
+    src_dates = published.reindex(link.frame["source_id"].to_numpy()).to_numpy()
+    evt_dates = starts.reindex(link.frame["event_id"].to_numpy()).to_numpy()
+    early = pd.Series(src_dates < evt_dates).fillna(False).to_numpy(dtype=bool)
+    for i in np.flatnonzero(early):
+        source, event = link.frame["source_id"].iat[i], link.frame["event_id"].iat[i]
+        yield Issue("source-before-event",
+                    f"source {source} was published on {pd.Timestamp(src_dates[i]).date()}, before event {event} began ({pd.Timestamp(evt_dates[i]).date()})",
+                    link.name, int(link.lines[i]), "source_id", str(source))
+    if ctx.has("statements", "source_id", "date_start"):
+        st = ctx.tables["statements"]
+        said = published.reindex(st.frame["source_id"].to_numpy()).to_numpy()
+        early = pd.Series(said < st.frame["date_start"].to_numpy()).fillna(False).to_numpy(dtype=bool)
+        for i in np.flatnonzero(early):
+            source = st.frame["source_id"].iat[i]
+            yield Issue("source-before-event", f"source {source} was published on {pd.Timestamp(said[i]).date()}, before the statement's date",
+                        st.name, int(st.lines[i]), "source_id", str(source))
+
+
+def _url_key(url: str) -> str:
+    """Same document, whatever the case of the host, a www. prefix, a fragment or a trailing slash."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}?{parts.query}"
+
+
+@rule("duplicate-source", needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
+def duplicate_source(ctx: Context) -> Iterator[Issue]:
+    """One row per document: no two sources with the same URL or the same original story (same title)."""
+    t = ctx.tables["sources"]
+    f = t.frame
+    seen_url: dict[str, str] = {}
+    seen_story: dict[tuple[str, str], str] = {}
+    for i, (sid, url, title, pub, orig) in enumerate(zip(f["source_id"], f["url"], f["title"], f["publisher_id"], f["original_publisher_id"], strict=True)):
+        line = int(t.lines[i])
+        if not pd.isna(url):
+            key = _url_key(str(url))
+            if key in seen_url:
+                yield Issue("duplicate-source", f"same URL as {seen_url[key]}", t.name, line, "url", str(url))
+            else:
+                seen_url[key] = str(sid)
+        origin = orig if not pd.isna(orig) else pub
+        if not pd.isna(title) and not pd.isna(origin):
+            story = (str(origin), " ".join(str(title).casefold().split()))
+            if story in seen_story:
+                yield Issue("duplicate-source", f"same story of {origin} as {seen_story[story]} (same title)", t.name, line, "title", str(title))
+            else:
+                seen_story[story] = str(sid)
+
+
+@rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
+def publisher_duplicate(ctx: Context) -> Iterator[Issue]:
+    """One row per outlet: no domain and no name or alias belongs to two publishers."""
+    t = ctx.tables["publishers"]
+    f = t.frame
+    domains: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for i, (pid, name, aliases, doms) in enumerate(zip(f["publisher_id"], f["name"], f["aliases"], f["domains"], strict=True)):
+        line = int(t.lines[i])
+        for d in sorted(_hosts(doms)):
+            if d in domains and domains[d] != pid:
+                yield Issue("publisher-duplicate", f"domain {d!r} belongs to {domains[d]} too", t.name, line, "domains", d)
+            domains.setdefault(d, str(pid))
+        labels = {" ".join(str(name).casefold().split())} if not pd.isna(name) else set()
+        labels |= {" ".join(a.casefold().split()) for a in str(aliases).split(";") if a.strip()} if not pd.isna(aliases) else set()
+        for label in sorted(labels):
+            if label in names and names[label] != pid:
+                yield Issue("publisher-duplicate", f"name {label!r} belongs to {names[label]} too", t.name, line, "name", label)
+            names.setdefault(label, str(pid))

@@ -1,0 +1,308 @@
+"""Reading one CSV file into string columns with exact physical line numbers.
+
+The fast path is pyarrow's multithreaded CSV reader. Files it cannot map to physical lines one to
+one (cells spanning lines, ragged rows, an odd number of quotes) are re-read with Python's csv
+module, which reports every record's starting line and parse errors precisely.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from karabakh_timeline.schema.descriptor import Resource
+from karabakh_timeline.support.files import BOM
+from karabakh_timeline.vocabulary.issues import Issue
+
+_MAX_LOCATED = 100  # byte-level problems located one by one before summarising
+_BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
+_SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan
+
+
+@dataclass
+class RawTable:
+    """A table's cells as strings ("" for an empty cell), keyed by schema field name."""
+
+    name: str
+    columns: dict[str, pa.ChunkedArray | pa.Array]
+    lines: np.ndarray  # physical CSV line of each data row (header = line 1)
+    issues: list[Issue] = field(default_factory=list)
+    readable: bool = True  # False when not even the header could be read
+
+    @property
+    def nrows(self) -> int:
+        """Number of data rows read."""
+        return len(self.lines)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _valid_utf8(data: bytes | memoryview) -> bool:
+    """Arrow's SIMD UTF-8 check over the whole file, without decoding it into a Python string."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _byte_issues(name: str, data: bytes) -> tuple[bytes, list[Issue]]:
+    """BOM, encoding, NUL and line-ending problems; returns bytes safe to parse as UTF-8."""
+    issues: list[Issue] = []
+    if data.startswith(BOM):
+        issues.append(Issue("byte-order-mark", "the file starts with a UTF-8 byte-order mark", name, 1))
+        data = data[len(BOM):]
+    if not _valid_utf8(data):
+        bad: list[int] = []
+
+        def record(exc: UnicodeError) -> tuple[str, int]:
+            assert isinstance(exc, UnicodeDecodeError)
+            bad.append(exc.start)
+            return "\ufffd", exc.end
+
+        text = codecs.decode(data, "utf-8", errors=_handler_name(record))
+        for start in bad[:_MAX_LOCATED]:
+            byte = f"0x{data[start]:02x}"
+            issues.append(Issue("encoding-error", f"byte {byte} at offset {start} is not valid UTF-8", name, _line_of(data, start), value=byte))
+        if len(bad) > _MAX_LOCATED:
+            issues.append(Issue("encoding-error", f"{len(bad) - _MAX_LOCATED} more invalid bytes not listed", name))
+        data = text.encode("utf-8")
+    offset = data.find(b"\x00")
+    count = 0
+    while offset != -1:
+        count += 1
+        if count <= _MAX_LOCATED:
+            issues.append(Issue("nul-byte", "a NUL byte in the file", name, _line_of(data, offset), value="0x00"))
+        offset = data.find(b"\x00", offset + 1)
+    if count > _MAX_LOCATED:
+        issues.append(Issue("nul-byte", f"{count - _MAX_LOCATED} more NUL bytes not listed", name))
+    cr = data.find(b"\r")
+    if cr != -1:
+        kind = "CRLF" if data[cr + 1:cr + 2] == b"\n" else "CR"
+        issues.append(Issue("line-ending", f"{kind} line endings; canonical files use LF only", name, _line_of(data, cr), value=kind))
+    return data, issues
+
+
+_HANDLERS = 0
+
+
+def _handler_name(func: object) -> str:
+    """Register a one-off codecs error handler (codecs has no way to pass a callback directly)."""
+    global _HANDLERS
+    _HANDLERS += 1
+    name = f"karabakh-timeline-{_HANDLERS}"
+    codecs.register_error(name, func)  # type: ignore[arg-type]
+    return name
+
+
+def _header(name: str, first_line: bytes, schema_names: list[str]) -> tuple[list[str], list[Issue]]:
+    first = first_line.decode("utf-8", errors="replace").rstrip("\r")
+    header = next(csv.reader([first]), [])
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            issues.append(Issue("duplicate-header", f"column {col!r} appears more than once", name, 1, col, col))
+        seen.add(col)
+    for col in schema_names:
+        if col not in seen:
+            issues.append(Issue("missing-column", f"the schema's field {col!r} has no column", name, 1, col))
+    for col in header:
+        if col not in schema_names:
+            issues.append(Issue("extra-column", f"column {col!r} is not in the schema", name, 1, col or None, col))
+    present = list(dict.fromkeys(c for c in header if c in schema_names))
+    if present != [c for c in schema_names if c in seen]:
+        issues.append(Issue("header-order", "columns are not in the schema's order: " + ",".join(schema_names), name, 1, value=",".join(header)))
+    return header, issues
+
+
+@dataclass
+class _Scan:
+    """What one streaming pass over a file's bytes found, without holding the file in memory."""
+
+    size: int = 0
+    first_line: bytes = b""
+    newlines: int = 0
+    quotes: int = 0
+    ends_with_newline: bool = False
+    clean: bool = True  # valid UTF-8 and no NUL byte: the file can go straight to pyarrow
+    bom: bool = False
+    cr_line: int | None = None
+    cr_kind: str = ""
+
+
+def _scan(path) -> _Scan:
+    """Count lines and quotes and look for BOM, CR, NUL and bad UTF-8, 16 MiB at a time."""
+    scan = _Scan()
+    carry = b""
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_SCAN_BLOCK)
+            if not block:
+                break
+            if scan.size == 0:
+                scan.bom = block.startswith(BOM)
+                end = block.find(b"\n")
+                scan.first_line = block[: end if end != -1 else len(block)]
+            if scan.cr_line is None and (cr := block.find(b"\r")) != -1:
+                scan.cr_line = scan.newlines + block.count(b"\n", 0, cr) + 1
+                after = block[cr + 1:cr + 2]
+                scan.cr_kind = "CRLF" if after == b"\n" or (not after and fh.peek(1)[:1] == b"\n") else "CR"
+            scan.size += len(block)
+            scan.newlines += block.count(b"\n")
+            scan.quotes += block.count(b'"')
+            scan.ends_with_newline = block.endswith(b"\n")
+            if b"\x00" in block:
+                scan.clean = False
+            # Validate UTF-8 up to the last complete character; the rest waits for the next block.
+            text = carry + block if carry else block  # no copy in the usual case
+            cut = len(text)
+            for back in range(1, min(4, len(text)) + 1):
+                byte = text[-back]
+                if byte & 0xC0 != 0x80:  # a lead or ASCII byte: is its sequence complete?
+                    need = 1 if byte < 0x80 else 2 if byte >> 5 == 0b110 else 3 if byte >> 4 == 0b1110 else 4
+                    cut = len(text) if need <= back else len(text) - back
+                    break
+            if scan.clean and not _valid_utf8(memoryview(text)[:cut]):
+                scan.clean = False
+            carry = bytes(text[cut:])
+    if carry and scan.clean and not _valid_utf8(carry):
+        scan.clean = False
+    return scan
+
+
+def read_table(resource: Resource) -> RawTable:
+    """Read a resource's CSV file; problems become issues, never exceptions."""
+    name = resource.name
+    schema_names = resource.schema.field_names
+    try:
+        scan = _scan(resource.path)
+        data = None if scan.clean else resource.path.read_bytes()
+    except OSError as exc:
+        unreadable = Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)
+        return RawTable(name, {}, np.empty(0, np.int64), [unreadable], False)
+    if not scan.size:
+        return RawTable(name, {}, np.empty(0, np.int64), [Issue("empty-file", "the file is empty; it needs at least the header", name, 1)], False)
+    if data is not None:  # bad bytes: work on a repaired copy in memory (such files are small or broken anyway)
+        data, issues = _byte_issues(name, data)
+        first = data.split(b"\n", 1)[0]
+    else:
+        issues = []
+        if scan.bom:
+            issues.append(Issue("byte-order-mark", "the file starts with a UTF-8 byte-order mark", name, 1))
+        if scan.cr_line is not None:
+            issues.append(Issue("line-ending", f"{scan.cr_kind} line endings; canonical files use LF only", name, scan.cr_line, value=scan.cr_kind))
+        first = scan.first_line[len(BOM):] if scan.bom else scan.first_line
+    if not first.strip(b"\r"):
+        issues.append(Issue("empty-file", "the file has no header", name, 1))
+        return RawTable(name, {}, np.empty(0, np.int64), issues, False)
+    header, header_issues = _header(name, first, schema_names)
+    issues += header_issues
+    width = len(header)
+    parsed = None
+    if data is None and scan.quotes % 2 == 0:
+        physical = scan.newlines + (0 if scan.ends_with_newline else 1)
+        parsed = _parse_fast(str(resource.path), width, physical)
+    if parsed is None:
+        if data is None:
+            data = resource.path.read_bytes()
+            data = data.removeprefix(BOM)
+        parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if data.count(b'"') % 2 == 0 else None
+        parsed = parsed or _parse_slow(name, data, width)
+    cells, lines, parse_issues = parsed
+    issues += parse_issues
+    cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
+    issues += blank_issues
+    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
+    for index, col in enumerate(header):
+        if col in schema_names and col not in columns:
+            columns[col] = cells[index]
+    return RawTable(name, columns, lines, issues)
+
+
+def _parse_fast(source: str | pa.Buffer, width: int, physical: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+    """pyarrow's reader, when each record is one physical line; None means: use the slow path."""
+    invalid = 0
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        nonlocal invalid
+        invalid += 1
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if invalid or table.num_rows + 1 != physical:
+        return None
+    return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
+
+
+def read_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
+    """Every record with the physical line it starts on (Python's csv module, strict), header first.
+
+    A blank line is an empty record. Records whose cell count differs from the header's, and a
+    parse error (after which nothing more can be read), become issues and are left out.
+    """
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    issues: list[Issue] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            width = len(records[0][1]) if records else len(record)
+            if record and len(record) != width:
+                code = "missing-cell" if len(record) < width else "extra-cell"
+                issues.append(Issue(code, f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
+                continue
+            records.append((start, record))
+    except csv.Error as exc:
+        issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
+    return records, issues
+
+
+def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.ndarray, list[Issue]]:
+    """Python's csv module: exact starting line of every record, ragged rows and parse errors."""
+    records, issues = read_records(name, data.decode("utf-8"))
+    body = [(line, record or [""] * width) for line, record in records[1:]]  # blank lines: reported as blank rows
+    columns = [pa.array([r[i] for _, r in body], pa.string()) for i in range(width)]
+    return columns, np.asarray([line for line, _ in body], dtype=np.int64), issues
+
+
+def _drop_blank_rows(name: str, cells: list, lines: np.ndarray) -> tuple[list, np.ndarray, list[Issue]]:
+    if not len(lines) or not cells:
+        return cells, lines, []
+    # Only rows whose first cell is empty can be blank: the other columns are looked at for those.
+    candidates = np.flatnonzero(np.asarray(pc.equal(pc.binary_length(cells[0]), 0).to_numpy(zero_copy_only=False), dtype=bool))
+    if not len(candidates):
+        return cells, lines, []
+    picked = pa.array(candidates)
+    blank_candidates = np.ones(len(candidates), dtype=bool)
+    for col in cells[1:]:
+        blank_candidates &= np.asarray(pc.equal(pc.binary_length(pc.take(col, picked)), 0).to_numpy(zero_copy_only=False), dtype=bool)
+    blank_np = np.zeros(len(lines), dtype=bool)
+    blank_np[candidates[blank_candidates]] = True
+    if not blank_np.any():
+        return cells, lines, []
+    issues = [Issue("blank-row", "a row with no values", name, int(line)) for line in lines[blank_np]]
+    keep = pa.array(~blank_np)
+    return [pc.filter(col, keep) for col in cells], lines[~blank_np], issues

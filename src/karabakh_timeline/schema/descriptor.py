@@ -1,0 +1,150 @@
+"""Finding and opening a data package: the descriptor, its resources and their schemas.
+
+Only local files inside the package directory are ever read; every path is checked before use.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from karabakh_timeline.schema.table_schema import SchemaError, TableSchema, parse_schema
+from karabakh_timeline.vocabulary.issues import Issue
+
+DESCRIPTOR = "datapackage.json"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+class PackageError(Exception):
+    """The package cannot be read at all; carries the coded issue to report (exit 3)."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+@dataclass
+class Resource:
+    """One tabular resource: its name, its CSV file and its parsed schema."""
+
+    name: str
+    path: Path
+    relpath: str
+    schema: TableSchema
+
+
+@dataclass
+class Package:
+    """An opened data package. Resources that could not be opened are reported in issues."""
+
+    descriptor_path: Path
+    descriptor: dict[str, Any]
+    resources: dict[str, Resource] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def root(self) -> Path:
+        """The package directory."""
+        return self.descriptor_path.parent
+
+    @property
+    def version(self) -> str | None:
+        """The descriptor's version, if any."""
+        return self.descriptor.get("version")
+
+
+def bundled_descriptor() -> Path:
+    """The datapackage.json shipped with this package (in the wheel, or the source checkout)."""
+    package = Path(__file__).resolve().parents[1]  # karabakh_timeline/ (this module sits in schema/)
+    for candidate in (package / "_package" / DESCRIPTOR, package.parents[1] / DESCRIPTOR):
+        if candidate.is_file():
+            return candidate
+    raise PackageError(Issue("package-not-found", "the bundled datapackage.json is missing from this installation"))
+
+
+def locate(path: str | os.PathLike[str] | None = None) -> Path:
+    """Resolve PATH to a datapackage.json: PATH itself, PATH/datapackage.json, ./datapackage.json, or the bundled copy."""
+    if path is None:
+        local = Path.cwd() / DESCRIPTOR
+        return local if local.is_file() else bundled_descriptor()
+    text = os.fspath(path)
+    if _URL.match(text):
+        raise PackageError(Issue("path-remote", f"{text} is a URL; give a local directory or datapackage.json", value=text))
+    p = Path(text)
+    if p.is_dir():
+        p = p / DESCRIPTOR
+    if not p.is_file():
+        raise PackageError(Issue("package-not-found", f"no data package at {text}", value=text))
+    return p
+
+
+def _read_json(path: Path, table: str | None = None) -> Any:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PackageError(Issue("file-unreadable", f"cannot read {path.name}: {exc.strerror}", table=table, value=str(path))) from exc
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PackageError(Issue("package-invalid-json", f"{path.name} is not UTF-8 (byte {exc.start})", table=table, line=line, value=path.name)) from exc
+    except json.JSONDecodeError as exc:
+        raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.msg}", table=table, line=exc.lineno, value=path.name)) from exc
+
+
+def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
+    """Resolve a descriptor path, refusing URLs, absolute paths, '..' and symlinks leading outside root."""
+    if not isinstance(rel, str) or not rel:
+        raise PackageError(Issue("package-invalid", f"resource {table!r}: {what} must be a relative path string", table=table, value=repr(rel)))
+    if _URL.match(rel):
+        raise PackageError(Issue("path-remote", f"resource {table!r}: {what} {rel} is a URL; remote data is never fetched", table=table, value=rel))
+    parts = Path(rel).parts
+    if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", rel):
+        raise PackageError(Issue("path-unsafe", f"resource {table!r}: {what} {rel} must be relative and stay inside the package", table=table, value=rel))
+    resolved = (root / rel).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise PackageError(Issue("path-unsafe", f"resource {table!r}: {what} {rel} resolves outside the package", table=table, value=rel))
+    return root / rel
+
+
+def open_package(path: str | os.PathLike[str] | None = None) -> Package:
+    """Read the descriptor and every resource's schema; raise PackageError only when nothing can be read."""
+    descriptor_path = locate(path)
+    descriptor = _read_json(descriptor_path)
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list) or not descriptor["resources"]:
+        raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
+    package = Package(descriptor_path, descriptor)
+    root = descriptor_path.parent
+    for index, raw in enumerate(descriptor["resources"]):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if not isinstance(name, str) or not name:
+            package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
+            continue
+        try:
+            package.resources[name] = _open_resource(root, name, raw)
+        except PackageError as exc:
+            package.issues.append(exc.issue)
+    return package
+
+
+def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
+    rel = raw.get("path")
+    if isinstance(rel, list):
+        raise PackageError(Issue("package-invalid", f"resource {name!r}: multi-file resources are not supported", table=name))
+    data_path = _safe_path(root, rel, name, "path")
+    schema_raw = raw.get("schema")
+    if isinstance(schema_raw, str):
+        schema_path = _safe_path(root, schema_raw, name, "schema")
+        if not schema_path.is_file():
+            raise PackageError(Issue("file-missing", f"resource {name!r}: schema file {schema_raw} does not exist", table=name, value=schema_raw))
+        schema_raw = _read_json(schema_path, name)
+    try:
+        schema = parse_schema(name, schema_raw)
+    except SchemaError as exc:
+        raise PackageError(Issue("schema-invalid", f"resource {name!r}: {exc}", table=name)) from exc
+    if not data_path.is_file():
+        raise PackageError(Issue("file-missing", f"resource {name!r}: {rel} does not exist", table=name, value=rel))
+    return Resource(name, data_path, str(rel), schema)

@@ -1,0 +1,44 @@
+"""The one type table: each Table Schema type this package supports, and what it becomes elsewhere.
+
+Arrow (typed columns, Parquet), pandas (frames from load()), SQLite (the export), R (the class of
+the R loader's columns), the lexical form a CSV cell must have, and the words messages use for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """How one Table Schema type is represented in every layer."""
+
+    name: str
+    arrow: pa.DataType
+    pandas: Any  # a pandas dtype (or its name)
+    sqlite: str
+    r: str  # the R class of the column R/read_timeline.R returns
+    lexical: str | None  # RE2 regex for a valid cell (None: every string is valid)
+    words: str  # "'x' is not {words}"
+    numeric: bool = False  # sorted as a number in canonical files
+
+
+TYPES: dict[str, TypeInfo] = {t.name: t for t in (
+    TypeInfo("string", pa.string(), pd.StringDtype("pyarrow"), "TEXT", "character", None, "a string"),
+    TypeInfo("integer", pa.int64(), pd.Int64Dtype(), "INTEGER", "integer", r"^[+-]?[0-9]{1,18}$", "an integer", numeric=True),
+    TypeInfo("number", pa.float64(), pd.Float64Dtype(), "REAL", "numeric",
+             r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$", "a number", numeric=True),
+    # seconds: any four-digit year fits (nanoseconds stop at 2262)
+    TypeInfo("date", pa.date32(), "datetime64[s]", "TEXT", "Date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "a date YYYY-MM-DD"),
+    TypeInfo("boolean", pa.bool_(), pd.BooleanDtype(), "INTEGER", "logical", None, "true or false"),
+)}
+BOOLEAN_TRUE, BOOLEAN_FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
+ARROW_TO_PANDAS = {t.arrow: t.pandas for t in TYPES.values() if t.name != "date"}  # dates are cast after conversion
+
+
+def type_info(name: str) -> TypeInfo:
+    """The row of the type table for Table Schema type name (KeyError for a type parse_schema refuses)."""
+    return TYPES[name]

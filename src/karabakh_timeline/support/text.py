@@ -1,0 +1,44 @@
+"""Wording shared by every renderer: counts with plurals, paths as the user would type them, values as text."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+
+def plural(n: int, word: str) -> str:
+    """'1 error', '2 errors', '1,234 rows'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it lies below it (as annotations need), else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def cell_text(value: Any) -> str | None:
+    """A typed cell as the CSV would show it: None when missing, dates as YYYY-MM-DD, whole floats without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+        return str(value)
+    if isinstance(value, dt.datetime):  # a pandas Timestamp is a datetime
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):  # lists and arrays have no single truth value
+        pass
+    return str(value)

@@ -1,0 +1,105 @@
+"""Canonical CSV: schema column order, rows sorted by primary key, UTF-8 without BOM, LF, minimal
+quoting, Unicode NFC. Formatting never changes a value in any other way and never drops a row or
+a column; formatting twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from karabakh_timeline.read.csv_file import read_records
+from karabakh_timeline.schema.descriptor import Resource, open_package
+from karabakh_timeline.schema.table_schema import TableSchema
+from karabakh_timeline.schema.types import type_info
+from karabakh_timeline.support.files import BOM, write_atomic
+from karabakh_timeline.vocabulary.issues import Issue
+
+
+@dataclass
+class FormatResult:
+    """What formatting found: files that change (or would), and files it refused to touch."""
+
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    refused: list[Issue] = field(default_factory=list)
+
+
+def _sort_key(schema: TableSchema, positions: list[int]):
+    numeric = [type_info(schema.field(name).type).numeric for name in schema.primary_key]
+
+    def key(row: list[str]) -> tuple:
+        parts = []
+        for is_number, i in zip(numeric, positions, strict=True):
+            value = row[i]
+            if is_number:
+                try:
+                    parts.append((0, float(value), ""))
+                    continue
+                except ValueError:
+                    pass
+            parts.append((1, 0.0, value))
+        return tuple(parts)
+
+    return key
+
+
+def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list[Issue]]:
+    """The canonical form of one CSV file's bytes, or None and the reasons it cannot be parsed."""
+    name = resource.name
+    data = data.removeprefix(BOM)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, [Issue("encoding-error", f"byte 0x{data[exc.start]:02x} is not valid UTF-8; fix the encoding first", name, line)]
+    records, issues = read_records(name, text)
+    rows = [[unicodedata.normalize("NFC", value) for value in record] for _, record in records]
+    if issues:
+        return None, issues
+    if not rows:
+        return b"", []
+    header, body = rows[0], list(rows[1:])
+    blank = [i for i, r in enumerate(body) if not r]  # a blank line: kept as an all-empty row
+    for i in blank:
+        body[i] = [""] * len(header)
+    schema = resource.schema
+    order = [header.index(n) for n in schema.field_names if n in header]
+    order += [i for i, n in enumerate(header) if i not in order]  # columns the schema lacks stay, at the end
+    header = [header[i] for i in order]
+    body = [[r[i] for i in order] for r in body]
+    if all(k in header for k in schema.primary_key) and schema.primary_key:
+        body.sort(key=_sort_key(schema, [header.index(k) for k in schema.primary_key]))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    return out.getvalue().encode("utf-8"), []
+
+
+def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = False) -> FormatResult:
+    """Rewrite every resource's CSV canonically (or, with check, only report what would change).
+
+    Files are written only when every file parsed; each is replaced atomically.
+    """
+    package = open_package(path)
+    result = FormatResult(refused=list(package.issues))
+    pending: list[tuple[Path, bytes, str]] = []
+    for resource in package.resources.values():
+        data = resource.path.read_bytes()
+        new, issues = canonical_bytes(resource, data)
+        if issues:
+            result.refused += issues
+            continue
+        listed = result.changed if new != data else result.unchanged
+        listed.append(resource.relpath)
+        if new is not None and new != data:
+            pending.append((resource.path, new, resource.relpath))
+    if check or result.refused:
+        return result
+    for target, data, _ in pending:
+        write_atomic(target, data, target.stat().st_mode & 0o777)
+    return result

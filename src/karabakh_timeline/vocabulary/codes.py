@@ -1,0 +1,119 @@
+"""The registry of issue codes: every problem the tools report has one entry here.
+
+README's table of codes is generated from this registry and a test keeps the two in step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+READ = "read"  # the package or a file cannot be read at all: exit 3
+FILE = "file"  # bytes, CSV structure and header of one table
+CELL = "cell"  # one cell against its field's type and constraints
+TABLE = "table"  # keys across rows and tables
+RULE = "rule"  # timeline rules that Table Schema cannot express
+DIFF = "diff"  # found by comparing two versions of the package (karabakh-timeline diff)
+
+
+@dataclass(frozen=True)
+class Code:
+    """One issue code: its name, level, default severity and what it means."""
+
+    name: str
+    level: str
+    severity: str
+    title: str
+    template: str = ""  # the one message for this code, with {placeholders}; "" when each site words its own
+
+    def message(self, **values: object) -> str:
+        """The message for this code, filled in (KeyError when a placeholder has no value: a bug)."""
+        if not self.template:
+            raise ValueError(f"code {self.name} has no message template")
+        return self.template.format(**values)
+
+
+_CODES = [
+    # Reading the package (exit 3).
+    Code("package-not-found", READ, "error", "No datapackage.json at the given path."),
+    Code("package-invalid-json", READ, "error", "datapackage.json or a schema file is not valid JSON (or not UTF-8)."),
+    Code("package-invalid", READ, "error", "The descriptor is not a tabular data package this tool can read (missing resources, path or schema)."),
+    Code("schema-invalid", READ, "error", "A Table Schema is malformed: unknown field type, constraint or key."),
+    Code("path-unsafe", READ, "error", "A resource or schema path is absolute, contains '..', or resolves (through a symlink) outside the package directory."),
+    Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
+    Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
+    Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
+    Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
+    Code("zip-invalid", READ, "error", "diff: a release zip that cannot be opened or extracted."),
+    # File structure.
+    Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
+    Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
+    Code("byte-order-mark", FILE, "error", "The file starts with a UTF-8 byte-order mark (canonical files have none)."),
+    Code("line-ending", FILE, "error", "The file uses CR or CRLF line endings (canonical files use LF)."),
+    Code("nul-byte", FILE, "error", "A NUL byte in the file."),
+    Code("parse-error", FILE, "error", "The CSV cannot be parsed from here on (e.g. a quote that is never closed)."),
+    Code("duplicate-header", FILE, "error", "A column name appears twice in the header."),
+    Code("missing-column", FILE, "error", "A field of the schema has no column in the header."),
+    Code("extra-column", FILE, "error", "A header column that the schema does not define."),
+    Code("header-order", FILE, "error", "The header's columns are not in the schema's order."),
+    Code("missing-cell", FILE, "error", "A row has fewer cells than the header."),
+    Code("extra-cell", FILE, "error", "A row has more cells than the header."),
+    Code("blank-row", FILE, "error", "A row whose cells are all empty."),
+    # Cells.
+    Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...).", "{value!r} is not {expected}"),
+    Code("missing-value", CELL, "error", "A required field is empty.", "a required value is missing"),
+    Code("enum-value", CELL, "error", "The value is not one of the field's allowed values.",
+         "{value!r} is not one of the allowed values ({allowed})"),
+    Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern.", "{value!r} does not match the pattern {pattern}"),
+    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength.",
+         "{value!r} text length out of bounds (min {low}, max {high} characters)"),
+    Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum.", "{value!r} outside the allowed range ({low} to {high})"),
+    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row.",
+         "{value!r} the value appears in an earlier row too"),
+    Code("country-code", CELL, "error", "Not an ISO 3166-1 alpha-3 country code."),
+    Code("language-tag", CELL, "error", "Not a valid BCP-47 language tag."),
+    Code("edtf-invalid", CELL, "error", "date_edtf is not a valid EDTF string."),
+    # Keys.
+    Code("duplicate-key", TABLE, "error", "Two rows share a primary key.", "{value!r} the primary key appears in an earlier row too"),
+    Code("foreign-key", TABLE, "error", "A reference to a row that does not exist in the referenced table.",
+         "{value!r} not found in the referenced table ({target})"),
+    # Timeline rules.
+    Code("date-order", RULE, "error", "date_end is before date_start."),
+    Code("date-precision", RULE, "error", "The dates do not fit date_precision (month precision must span the whole month, year the whole year)."),
+    Code("edtf-mismatch", RULE, "error", "The bounds of date_edtf disagree with date_start and date_end."),
+    Code("future-date", RULE, "error", "A date after today."),
+    Code("event-unsourced", RULE, "error", "An event with no row in event_sources."),
+    Code("event-without-actor", RULE, "warning", "An event with no row in event_actors."),
+    Code("retired-id-reused", RULE, "error", "An ID listed in retired_ids is in use again."),
+    Code("unsafe-text", RULE, "error", "Leading, trailing or double spaces, control characters, or a leading =, +, -, @ that a spreadsheet would run as a formula."),
+    Code("url-scheme", RULE, "error", "A URL that is not http or https."),
+    Code("fatalities-order", RULE, "error", "Fatality figures out of order: low <= best <= high must hold."),
+    Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
+    Code("speaker-without-role", RULE, "warning", "A person who makes a statement has no office recorded in actor_roles."),
+    Code("self-relation", RULE, "error", "An event related to itself."),
+    Code("rule-requirement-missing", RULE, "warning", "A table a rule checks is present but lacks a field the rule needs, so the rule did not run "
+         "(a package without the table at all is not warned about).", "rule {rule} needs {table}.{field}, which is missing: the rule did not run"),
+    # Trust model (README, "Trust model").
+    Code("verification-unsupported", RULE, "error", "A confirmed event without independent corroboration: two distinct original publishers (not reference, aggregator or blog; not published before the event) with one third-party, or one from each side."),
+    Code("verification-understated", RULE, "warning", "A single_source or party_claim event whose sources already give independent corroboration."),
+    Code("dispute-unrecorded", RULE, "warning", "A disputed event with no linked statement that contests it (deny, reject, accuse, claim) and no note saying who disputes what."),
+    Code("source-weak-only", RULE, "error", "An event or statement whose only sources are aggregators or blogs without a known original publisher."),
+    Code("verbatim-language", RULE, "error", "A verbatim statement whose original_language is unknown or differs from language (an English rendering of other words is a translation)."),
+    Code("url-publisher-mismatch", RULE, "warning", "A source URL whose host is not one of its publisher's (or original publisher's) domains."),
+    Code("url-host", RULE, "error", "A URL whose host cannot be a real publishing address: a trailing dot, an IP address, no dot, or a host a publisher lists in bad_hosts."),
+    Code("source-before-event", RULE, "warning", "A source published before the start of the event it is linked to."),
+    Code("duplicate-source", RULE, "error", "Two sources with the same URL, or the same story of the same original publisher (same title)."),
+    Code("publisher-duplicate", RULE, "error", "Two publishers share a domain or a name (aliases included): one outlet, one row."),
+    # Comparing two versions.
+    Code("unrecorded-removal", DIFF, "error", "A row's ID disappeared from NEW without an entry in NEW's retired_ids."),
+]
+
+CODES: dict[str, Code] = {c.name: c for c in _CODES}
+
+
+def code(name: str) -> Code:
+    """Return the registered code called name (KeyError for an unknown code: a bug, not data)."""
+    return CODES[name]
+
+
+def cannot_read(name: str) -> bool:
+    """True for the codes that mean "the input cannot be read at all" (level read: exit 3)."""
+    return CODES[name].level == READ
