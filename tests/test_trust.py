@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import karabakh_timeline as kt
@@ -149,3 +150,74 @@ def test_no_publisher_name_or_domain_twice() -> None:
     domains = [d.strip().lower() for p in pubs for d in p["domains"].split(";") if d.strip()]
     assert len(names) == len(set(names))
     assert len(domains) == len(set(domains))
+
+
+# --- The vectorised corroboration() against a plain-Python reference (hypothesis) --------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from karabakh_timeline.policy.trust import corroboration  # noqa: E402
+
+KINDS = ["news_agency", "newspaper", "government", "reference", "aggregator", "blog", "ngo"]
+SIDES = ["armenia", "azerbaijan", "nagorno_karabakh", "none"]
+
+
+def _reference(events: list[dict], links: list[dict], sources: list[dict], publishers: list[dict]) -> dict[str, tuple]:
+    """The trust model's definition, one event at a time (README, "Trust model")."""
+    pubs = {p["publisher_id"]: p for p in publishers}
+    srcs = {s["source_id"]: s for s in sources}
+    out = {}
+    for e in events:
+        counted: dict[str, dict] = {}
+        linked = [srcs[link["source_id"]] for link in links if link["event_id"] == e["event_id"] and link["source_id"] in srcs]
+        weak = [pubs[s["original_publisher_id"] or s["publisher_id"]]["kind"] in ("aggregator", "blog") for s in linked]
+        for s in linked:
+            p = pubs[s["original_publisher_id"] or s["publisher_id"]]
+            if p["kind"] in ("reference", "aggregator", "blog"):
+                continue
+            if s["published_date"] is not None and s["published_date"] < e["date_start"]:
+                continue
+            counted[p["publisher_id"]] = p
+        sides = [p["side"] for p in counted.values()]
+        third, arm, aze = sides.count("none"), sides.count("armenia") + sides.count("nagorno_karabakh"), sides.count("azerbaijan")
+        names = tuple(p["name"] for p in sorted(counted.values(), key=lambda p: (p["side"] != "none", p["name"])))
+        independent = len(counted) >= 2 and (third >= 1 or (arm >= 1 and aze >= 1))
+        out[e["event_id"]] = (len(counted), third, arm, aze, independent, bool(weak) and all(weak), names)
+    return out
+
+
+@st.composite
+def _packages(draw: st.DrawFn) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    n_pub = draw(st.integers(1, 6))
+    publishers = [{"publisher_id": f"pub_{i:06d}", "name": f"P{i}", "kind": draw(st.sampled_from(KINDS)), "side": draw(st.sampled_from(SIDES))}
+                  for i in range(n_pub)]
+    day = st.integers(0, 20).map(lambda d: pd.Timestamp("2020-01-01") + pd.Timedelta(days=d))
+    sources = []
+    for i in range(draw(st.integers(0, 8))):
+        publisher = draw(st.sampled_from(publishers))["publisher_id"]
+        original = draw(st.one_of(st.none(), st.sampled_from(publishers).map(lambda p: p["publisher_id"])))
+        sources.append({"source_id": f"src_{i:06d}", "publisher_id": publisher, "original_publisher_id": original,
+                        "published_date": draw(st.one_of(st.none(), day))})
+    events = [{"event_id": f"evt_{i:06d}", "date_start": draw(day)} for i in range(draw(st.integers(1, 5)))]
+    pairs = draw(st.lists(st.tuples(st.sampled_from(events), st.sampled_from(sources)), max_size=12)) if sources else []
+    links = [{"event_id": e["event_id"], "source_id": s["source_id"]} for e, s in {(e["event_id"], s["source_id"]): (e, s) for e, s in pairs}.values()]
+    return events, links, sources, publishers
+
+
+@settings(max_examples=150, deadline=None)
+@given(_packages())
+def test_corroboration_agrees_with_the_definition(pkg: tuple[list[dict], list[dict], list[dict], list[dict]]) -> None:
+    events, links, sources, publishers = pkg
+    frames = {
+        "events": pd.DataFrame(events, columns=["event_id", "date_start"]),
+        "event_sources": pd.DataFrame(links, columns=["event_id", "source_id"]),
+        "sources": pd.DataFrame(sources, columns=["source_id", "publisher_id", "original_publisher_id", "published_date"]).astype(
+            {"source_id": "string", "publisher_id": "string", "original_publisher_id": "string", "published_date": "datetime64[s]"}),
+        "publishers": pd.DataFrame(publishers, columns=["publisher_id", "name", "kind", "side"]),
+    }
+    frames["events"]["date_start"] = frames["events"]["date_start"].astype("datetime64[s]")
+    fast = corroboration(frames)
+    got = {e: (int(r["originals"]), int(r["third_party"]), int(r["armenian_side"]), int(r["azerbaijani_side"]),
+               bool(r["independent"]), bool(r["weak_only"]), tuple(r["names"])) for e, r in fast.iterrows()}
+    assert got == _reference(events, links, sources, publishers)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 COMPILING_KINDS = frozenset({"reference", "aggregator", "blog"})  # compile others' reports: never corroborate
@@ -86,19 +87,25 @@ def corroboration(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     counted["is_third"] = counted["side"] == THIRD_PARTY
     counted["is_arm"] = counted["side"].isin(ARMENIAN_SIDE)
     counted["is_aze"] = counted["side"].isin(AZERBAIJANI_SIDE)
-    counted = counted.sort_values(["event_id", "is_third", "name"], ascending=[True, False, True])
-    grouped = counted.groupby("event_id")
+    counted = counted.sort_values(["event_id", "is_third", "name"], ascending=[True, False, True], kind="stable")
+    grouped = counted.groupby("event_id", sort=True)
     result = pd.DataFrame({
         "originals": grouped["original"].nunique(),
         "third_party": grouped["is_third"].sum(),
         "armenian_side": grouped["is_arm"].sum(),
         "azerbaijani_side": grouped["is_aze"].sum(),
-        "names": grouped["name"].agg(lambda s: tuple(str(v) for v in s)),
     })
+    # Names per event without a Python call per group: counted is sorted by event, so each event's
+    # names are one contiguous run of the name column.
+    ids = counted["event_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, dtype=int)
+    names = [str(v) for v in counted["name"].to_numpy()]
+    bounds = [*starts[1:], len(names)] if len(starts) else []
+    by_event = {ids[a]: tuple(names[a:b]) for a, b in zip(starts, bounds, strict=True)}
     result = result.reindex(events["event_id"].to_numpy())
     for col in ("originals", "third_party", "armenian_side", "azerbaijani_side"):
         result[col] = result[col].fillna(0).astype(int)
-    result["names"] = result["names"].apply(lambda v: v if isinstance(v, tuple) else ())
+    result["names"] = [by_event.get(e, ()) for e in result.index]
     result["independent"] = (result["originals"] >= 2) & (
         (result["third_party"] >= 1) | ((result["armenian_side"] >= 1) & (result["azerbaijani_side"] >= 1)))
     result["weak_only"] = weak_only.reindex(result.index).fillna(False).astype(bool)

@@ -6,6 +6,8 @@ only compare the data's labels with them.
 from __future__ import annotations
 
 import ipaddress
+import threading
+import weakref
 from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -30,10 +32,19 @@ from karabakh_timeline.vocabulary.issues import Issue
 _VERIFICATION_NEEDS = {**CORROBORATION_FIELDS, "events": (*CORROBORATION_FIELDS["events"], "verification")}
 
 
+_MEMO_LOCK = threading.Lock()
+_MEMO: list[tuple[weakref.ref[Context], pd.DataFrame]] = []  # the last run's corroboration, shared by its three rules
+
+
 def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events and their corroboration in row order, computed once per validation run (the rules run side by side)."""
     events = ctx.frame("events")
-    corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS})
-    return events, corr.reindex(events["event_id"].to_numpy())
+    with _MEMO_LOCK:
+        if _MEMO and _MEMO[0][0]() is ctx:
+            return events, _MEMO[0][1]
+        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}).reindex(events["event_id"].to_numpy())
+        _MEMO[:] = [(weakref.ref(ctx), corr)]  # a weak reference: the tables are not kept alive after the run
+        return events, corr
 
 
 def _summary(row: pd.Series) -> str:
@@ -131,15 +142,17 @@ def _host(url: object) -> str | None:
         return None
 
 
-def _hosts(cell: object) -> set[str]:
-    return {h.strip().lower() for h in str(cell).split(";") if h.strip()} if not pd.isna(cell) else set()
+def _hosts(cell: object) -> frozenset[str]:
+    return frozenset(h.strip().lower() for h in str(cell).split(";") if h.strip()) if not pd.isna(cell) else frozenset()
 
 
-def _on(host: str, domains: set[str]) -> bool:
+@lru_cache(maxsize=65536)
+def _on(host: str, domains: frozenset[str]) -> bool:
     host = host.rstrip(".")
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
+@lru_cache(maxsize=65536)  # hosts repeat: each is judged once
 def _unreal(host: str) -> str | None:
     if host.endswith("."):
         return "ends with a dot"
@@ -156,15 +169,16 @@ def _unreal(host: str) -> str | None:
 @rule("url-host", uses={"publishers": ("bad_hosts",)})
 def url_host(ctx: Context) -> Iterator[Issue]:
     """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
-    bad_hosts: set[str] = set()
+    listed: set[str] = set()
     if ctx.has("publishers", "bad_hosts"):
         for cell in ctx.tables["publishers"].frame["bad_hosts"].dropna():
-            bad_hosts |= _hosts(cell)
+            listed |= _hosts(cell)
+    bad_hosts = frozenset(listed)
     for t in ctx.tables.values():
         for fld in t.schema.fields:
             if fld.format != "uri" or fld.name not in t.frame.columns:
                 continue
-            for i, url in enumerate(t.frame[fld.name]):
+            for i, url in enumerate(t.frame[fld.name].tolist()):
                 host = _host(url)
                 if host is None:
                     continue
@@ -180,11 +194,11 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     pubs = ctx.tables["publishers"].frame
     domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"], strict=True)}
     f = t.frame
-    for i, (url, pub, orig) in enumerate(zip(f["url"], f["publisher_id"], f["original_publisher_id"], strict=True)):
+    for i, (url, pub, orig) in enumerate(zip(f["url"].tolist(), f["publisher_id"].tolist(), f["original_publisher_id"].tolist(), strict=True)):
         host = _host(url)
         if host is None or pd.isna(pub) or pub not in domains:
             continue
-        allowed = domains[pub] | (domains.get(orig, set()) if not pd.isna(orig) else set())
+        allowed = domains[pub] | (domains.get(orig, frozenset()) if not pd.isna(orig) else frozenset())
         if not _on(host, allowed):
             yield Issue("url-publisher-mismatch", f"host {host!r} is not a domain of publisher {pub} ({'; '.join(sorted(allowed)) or 'no domains listed'})",
                         t.name, int(t.lines[i]), "url", str(url))
@@ -233,7 +247,8 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
     f = t.frame
     seen_url: dict[str, str] = {}
     seen_story: dict[tuple[str, str], str] = {}
-    for i, (sid, url, title, pub, orig) in enumerate(zip(f["source_id"], f["url"], f["title"], f["publisher_id"], f["original_publisher_id"], strict=True)):
+    columns = (f[c].tolist() for c in ("source_id", "url", "title", "publisher_id", "original_publisher_id"))
+    for i, (sid, url, title, pub, orig) in enumerate(zip(*columns, strict=True)):
         line = int(t.lines[i])
         if not pd.isna(url):
             key = _url_key(str(url))
