@@ -91,10 +91,11 @@ def test_first_release_has_every_file_and_is_dated_by_the_commit(repo: Path, tmp
     assert listing(out) == sorted([RELEASE, f"{RELEASE}.zip"] + [f"{RELEASE}/{p}" for p in listing(out / RELEASE)])
     files = set(tree(out / RELEASE))
     tables = [r.name for r in open_package(repo).resources.values()]
-    kinds = (("data", "csv"), ("schemas", "json"), ("exports/parquet", "parquet"))
+    kinds = (("data", "csv"), ("schemas", "json"), ("exports/parquet", "parquet"), ("exports/json", "json"), ("exports/jsonl", "jsonl"))
     per_table = [f"{folder}/{t}.{ext}" for t in tables for folder, ext in kinds]
     assert files == {"datapackage.json", "index.html", "README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "SHA256SUMS",
-                     "exports/karabakh-timeline.sqlite", "exports/events_flat.csv", *per_table}
+                     "exports/karabakh-timeline.sqlite", "exports/metadata.json", "exports/events_flat.csv",
+                     "exports/geojson/events.geojson", "exports/geojson/places.geojson", *per_table}
     descriptor = json.loads((out / RELEASE / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["version"] == "0.1.0" and descriptor["created"] == "2026-01-02T03:04:05Z"
     assert list(descriptor).index("created") == list(descriptor).index("version") + 1
