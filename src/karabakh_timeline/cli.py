@@ -218,3 +218,33 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     click.echo(f"published {result.version} ({against}; {len(result.files)} files, created {result.created})"
                + (f", tagged {result.tagged}" if result.tagged else ""), err=True)
     click.echo(f"{result.directory}\n{result.zip_path}")
+
+
+@main.command(epilog=example("karabakh-timeline serve", "karabakh-timeline serve path/to/package --port 8080"))
+@click.argument("path", required=False, type=str)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port on 127.0.0.1 to serve on.")
+def serve(path: str | None, port: int) -> None:
+    """Browse, facet and search the data in Datasette, on http://127.0.0.1:PORT/ only.
+
+    PATH as for validate. Builds the release's SQLite export (full-text indexes included) and its
+    Datasette metadata.json in a temporary folder, then runs Datasette until Ctrl-C. Needs the
+    optional extra: pip install 'karabakh-timeline[serve]'.
+
+    \b
+    Exit codes: 0 stopped, 1 the data does not validate, 2 usage error
+    (Datasette not installed), 3 cannot read the package.
+    """
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.release.publish import PublishError
+    from karabakh_timeline.release.serve import serve as run_server
+    from karabakh_timeline.schema.descriptor import PackageError
+
+    try:
+        code = run_server(path, port, announce=lambda line: click.echo(line, err=True))
+    except PackageError as exc:
+        fail(exc.issue)
+    except PublishError as exc:
+        if exc.report is not None:
+            render(exc.report, "text", sys.stderr)
+        fail(exc.message, exc.exit_code)
+    sys.exit(code)
