@@ -107,12 +107,12 @@ def stats(path: str | None, fmt: str) -> None:
     """
     from karabakh_timeline.api import load
     from karabakh_timeline.read.timeline import InvalidDataError
-    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError, locate
     from karabakh_timeline.support.files import dumps
     from karabakh_timeline.tools.stats import compute_stats, render_markdown, render_text
 
     try:
-        figures = compute_stats(load(path))
+        figures = compute_stats(load(locate(path)))  # the CLI's rule: ./datapackage.json first (kt.load() means the bundled data)
     except PackageError as exc:
         fail(exc.issue)
     except InvalidDataError as exc:

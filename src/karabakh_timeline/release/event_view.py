@@ -120,3 +120,16 @@ class EventView:
     def corroborating_names(self, event_id: str) -> list[str]:
         """The counted original publishers' names."""
         return list(self.corroboration.loc[event_id, "names"]) if self.corroboration is not None else []
+
+
+def event_frame(tables: Mapping[str, pd.DataFrame], schemas: Mapping[str, TableSchema]) -> pd.DataFrame:
+    """The events frame (typed, as loaded) with the columns EventView.joined adds: names as string, source_count as Int64."""
+    view = EventView.build({name: pa.Table.from_pandas(frame, preserve_index=False) for name, frame in tables.items()}, schemas)
+    events = tables["events"].reset_index(drop=True)
+    joined = [view.joined(key) for key in events["event_id"]]
+    extra = pd.DataFrame({c: [row[c] for row in joined] for c in view.joined_columns()}, index=events.index)
+    for column in extra.columns:
+        extra[column] = extra[column].astype("Int64" if column == "source_count" else pd.StringDtype("pyarrow"))
+        if column != "source_count":
+            extra[column] = extra[column].mask(extra[column] == "")  # missing, as in the loaded frames
+    return pd.concat([events, extra], axis=1)
