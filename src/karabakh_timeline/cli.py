@@ -181,7 +181,8 @@ def next_id(table: str, path: str | None, count: int) -> None:
               help="Folder to write the release folder and zip into.")
 @click.option("--since", metavar="REV", help="Compare with this git revision instead of the newest vX.Y.Z tag.")
 @click.option("--force", is_flag=True, help="Rebuild a version that is already released (its tag exists), identically.")
-@click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md and create the annotated tag vX.Y.Z.")
+@click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md (its Unreleased notes move into this version) "
+                   "and CITATION.cff, and create the annotated tag vX.Y.Z.")
 def publish(path: str | None, out: str, since: str | None, force: bool, tag: bool) -> None:
     """Build the release of the version in datapackage.json: OUT/karabakh-timeline-X.Y.Z/ and its zip.
 
