@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -91,10 +92,11 @@ def test_first_release_has_every_file_and_is_dated_by_the_commit(repo: Path, tmp
     assert listing(out) == sorted([RELEASE, f"{RELEASE}.zip"] + [f"{RELEASE}/{p}" for p in listing(out / RELEASE)])
     files = set(tree(out / RELEASE))
     tables = [r.name for r in open_package(repo).resources.values()]
-    kinds = (("data", "csv"), ("schemas", "json"), ("exports/parquet", "parquet"))
+    kinds = (("data", "csv"), ("schemas", "json"), ("exports/parquet", "parquet"), ("exports/json", "json"), ("exports/jsonl", "jsonl"))
     per_table = [f"{folder}/{t}.{ext}" for t in tables for folder, ext in kinds]
     assert files == {"datapackage.json", "index.html", "README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "SHA256SUMS",
-                     "exports/karabakh-timeline.sqlite", "exports/events_flat.csv", *per_table}
+                     "exports/karabakh-timeline.sqlite", "exports/metadata.json", "exports/events_flat.csv",
+                     "exports/geojson/events.geojson", "exports/geojson/places.geojson", *per_table}
     descriptor = json.loads((out / RELEASE / "datapackage.json").read_text(encoding="utf-8"))
     assert descriptor["version"] == "0.1.0" and descriptor["created"] == "2026-01-02T03:04:05Z"
     assert list(descriptor).index("created") == list(descriptor).index("version") + 1
@@ -293,8 +295,9 @@ def test_tag_writes_the_repository_changelog_and_an_annotated_tag(repo: Path, tm
     assert git(repo, "cat-file", "-t", "v0.1.0").strip() == "tag"
     assert git(repo, "rev-parse", "v0.1.0^{commit}") == git(repo, "rev-parse", "HEAD")
     assert "Initial release." in git(repo, "tag", "-l", "--format=%(contents)", "v0.1.0")
-    assert git(repo, "status", "--porcelain") == "?? CHANGELOG.md\n"
-    assert (repo / "CHANGELOG.md").read_bytes() == (tmp_path / "dist" / RELEASE / "CHANGELOG.md").read_bytes()
+    assert git(repo, "status", "--porcelain") == "?? CHANGELOG.md\n?? CITATION.cff\n"
+    for name in ("CHANGELOG.md", "CITATION.cff"):  # the repository's copies are the release's
+        assert (repo / name).read_bytes() == (tmp_path / "dist" / RELEASE / name).read_bytes()
     # The next release keeps the earlier sections, newest first.
     commit(repo, "changelog 0.1.0")
     add_place(repo)
@@ -304,6 +307,45 @@ def test_tag_writes_the_repository_changelog_and_an_annotated_tag(repo: Path, tm
     text = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
     assert text.index("## 0.2.0 — 2026-02-01") < text.index("## 0.1.0 — 2026-01-02") and text.count("## 0.1.0") == 1
     assert sorted(git(repo, "tag").split()) == ["v0.1.0", "v0.2.0"]
+
+
+def test_unreleased_notes_move_into_the_new_versions_section(repo: Path, tmp_path: Path) -> None:
+    (repo / "CHANGELOG.md").write_text("# Changelog\n\n## Unreleased\n\nA narrative for users:\n\n- the trust model.\n", encoding="utf-8")
+    commit(repo, "notes")
+    result = run("publish", str(repo), "--out", str(tmp_path / "dist"), "--tag")
+    assert result.exit_code == 0, result.stderr
+    text = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## Unreleased" not in text
+    assert "## 0.1.0 — 2026-01-02\n\nA narrative for users:\n\n- the trust model.\n\nInitial release.\n" in text
+    assert "A narrative for users:" in git(repo, "tag", "-l", "--format=%(contents)", "v0.1.0")
+    commit(repo, "changelog 0.1.0")
+    again = run("publish", str(repo), "--out", str(tmp_path / "dist"), "--force")  # a rebuild keeps the narrative
+    assert again.exit_code == 0 and (tmp_path / "dist" / RELEASE / "CHANGELOG.md").read_text(encoding="utf-8") == text
+    # The next version starts without notes unless someone writes new ones.
+    (repo / "CHANGELOG.md").write_text(text.replace("\n## 0.1.0", "\n## Unreleased\n\nNew places.\n\n## 0.1.0", 1), encoding="utf-8")
+    add_place(repo)
+    set_version(repo, "0.2.0")
+    commit(repo, "0.2.0", when="2026-02-01T00:00:00+00:00")
+    assert run("publish", str(repo), "--out", str(tmp_path / "dist"), "--tag").exit_code == 0
+    text = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## 0.2.0 — 2026-02-01\n\nNew places.\n\nCompared with v0.1.0" in text and text.count("New places.") == 1
+    assert text.count("A narrative for users:") == 1 and "## Unreleased" not in text
+
+
+def test_repository_changelog_and_citation_are_current() -> None:
+    """The root CITATION.cff describes this dataset at a version no later than datapackage.json's; CHANGELOG.md exists."""
+    yaml = pytest.importorskip("yaml")
+    from karabakh_timeline.policy.versioning import parse_version
+    from karabakh_timeline.release.contents import citation_cff
+
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    expected = yaml.safe_load(citation_cff(descriptor, dt.date(2000, 1, 1)))
+    assert {k: v for k, v in cff.items() if k not in ("version", "date-released")} == \
+        {k: v for k, v in expected.items() if k not in ("version", "date-released")}
+    assert parse_version(str(cff["version"])) <= parse_version(descriptor["version"])
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog\n")
 
 
 def test_tag_refuses_uncommitted_package_changes(repo: Path, tmp_path: Path) -> None:

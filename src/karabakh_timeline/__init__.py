@@ -3,19 +3,21 @@
 The package is laid out by stage, each importing only from the ones below it:
 support and vocabulary (codes, Issue, Report, exit codes) → schema → read → policy → check → diff
 → tools → release → api (load, validate, schemas) → cli. CONTRIBUTING.md, "Where things live".
+
+>>> import karabakh_timeline as kt
+>>> dir(kt)
+['CODES', 'InvalidDataError', 'Issue', 'PackageError', 'Report', 'Timeline', '__version__', 'load', 'schemas', 'validate']
 """
-from __future__ import annotations
-
-from typing import Any
-
 from karabakh_timeline.api import load, schemas, validate
 from karabakh_timeline.read.timeline import InvalidDataError, Timeline
 from karabakh_timeline.schema.descriptor import PackageError
 from karabakh_timeline.vocabulary.codes import CODES
 from karabakh_timeline.vocabulary.issues import Issue, Report
 
+__all__ = ["CODES", "InvalidDataError", "Issue", "PackageError", "Report", "Timeline", "__version__", "load", "schemas", "validate"]
 
-def __getattr__(name: str) -> Any:
+
+def __getattr__(name: str) -> str:
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -26,4 +28,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CODES", "InvalidDataError", "Issue", "PackageError", "Report", "Timeline", "__version__", "load", "schemas", "validate"]
+def __dir__() -> list[str]:
+    return list(__all__)

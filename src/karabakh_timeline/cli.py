@@ -107,12 +107,12 @@ def stats(path: str | None, fmt: str) -> None:
     """
     from karabakh_timeline.api import load
     from karabakh_timeline.read.timeline import InvalidDataError
-    from karabakh_timeline.schema.descriptor import PackageError
+    from karabakh_timeline.schema.descriptor import PackageError, locate
     from karabakh_timeline.support.files import dumps
     from karabakh_timeline.tools.stats import compute_stats, render_markdown, render_text
 
     try:
-        figures = compute_stats(load(path))
+        figures = compute_stats(load(locate(path)))  # the CLI's rule: ./datapackage.json first (kt.load() means the bundled data)
     except PackageError as exc:
         fail(exc.issue)
     except InvalidDataError as exc:
@@ -181,7 +181,8 @@ def next_id(table: str, path: str | None, count: int) -> None:
               help="Folder to write the release folder and zip into.")
 @click.option("--since", metavar="REV", help="Compare with this git revision instead of the newest vX.Y.Z tag.")
 @click.option("--force", is_flag=True, help="Rebuild a version that is already released (its tag exists), identically.")
-@click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md and create the annotated tag vX.Y.Z.")
+@click.option("--tag", is_flag=True, help="Also refresh the repository's CHANGELOG.md (its Unreleased notes move into this version) "
+                   "and CITATION.cff, and create the annotated tag vX.Y.Z.")
 def publish(path: str | None, out: str, since: str | None, force: bool, tag: bool) -> None:
     """Build the release of the version in datapackage.json: OUT/karabakh-timeline-X.Y.Z/ and its zip.
 
@@ -218,3 +219,33 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     click.echo(f"published {result.version} ({against}; {len(result.files)} files, created {result.created})"
                + (f", tagged {result.tagged}" if result.tagged else ""), err=True)
     click.echo(f"{result.directory}\n{result.zip_path}")
+
+
+@main.command(epilog=example("karabakh-timeline serve", "karabakh-timeline serve path/to/package --port 8080"))
+@click.argument("path", required=False, type=str)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True, help="Port on 127.0.0.1 to serve on.")
+def serve(path: str | None, port: int) -> None:
+    """Browse, facet and search the data in Datasette, on http://127.0.0.1:PORT/ only.
+
+    PATH as for validate. Builds the release's SQLite export (full-text indexes included) and its
+    Datasette metadata.json in a temporary folder, then runs Datasette until Ctrl-C. Needs the
+    optional extra: pip install 'karabakh-timeline[serve]'.
+
+    \b
+    Exit codes: 0 stopped, 1 the data does not validate, 2 usage error
+    (Datasette not installed), 3 cannot read the package.
+    """
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.release.publish import PublishError
+    from karabakh_timeline.release.serve import serve as run_server
+    from karabakh_timeline.schema.descriptor import PackageError
+
+    try:
+        code = run_server(path, port, announce=lambda line: click.echo(line, err=True))
+    except PackageError as exc:
+        fail(exc.issue)
+    except PublishError as exc:
+        if exc.report is not None:
+            render(exc.report, "text", sys.stderr)
+        fail(exc.message, exc.exit_code)
+    sys.exit(code)

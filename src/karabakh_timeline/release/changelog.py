@@ -3,10 +3,15 @@
 A section gives the rows per table and what was added, corrected and removed, then the schema and
 metadata changes; the first release says "Initial release" with its counts. Earlier sections come
 from the repository's CHANGELOG.md, so the file lists every release.
+
+A hand-written ``## Unreleased`` section at the top of the repository's CHANGELOG.md is the
+narrative for users: publish moves its text to the top of the new version's section (and into
+the tag's message), above the generated tables, and the Unreleased section is gone afterwards.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from karabakh_timeline.policy.versioning import SECTION, parse_version
@@ -18,6 +23,8 @@ Frictionless "Data Package Version" recipe applies it to data: a major release c
 worked with the previous one (a field, table or allowed value removed, a constraint tightened), a
 minor release adds (rows, fields, tables, allowed values), a patch release corrects values.
 """
+UNRELEASED = re.compile(r"^## Unreleased[^\n]*\n(.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+_GENERATED = ("Initial release.", "Compared with ")  # the first line publish writes under a version's heading
 _LISTED = 30  # rows listed per table and kind; the rest are counted
 _SHORT = 80  # values up to this length are shown old -> new; longer ones are "revised"
 
@@ -81,3 +88,28 @@ def changelog(section: str, version: str, existing: str = "") -> str:
         if current is None or number < current:  # a rebuild replaces its own section; later releases are not part of this one
             older.append((number, existing[match.start():end].strip("\n") + "\n"))
     return "\n".join([CHANGELOG_HEADER, section, *(text for _, text in sorted(older, reverse=True))])
+
+
+def unreleased(existing: str) -> str:
+    """The text of the hand-written "## Unreleased" section ('' when there is none or it is empty)."""
+    found = UNRELEASED.search(existing)
+    return found.group(1).strip() if found else ""
+
+
+def _narrative_of(existing: str, version: str) -> str:
+    """The narrative already in this version's section (a rebuild keeps it once the Unreleased section is gone)."""
+    found = re.search(rf"^## {re.escape(version)} — [^\n]*\n(.*?)(?=^## |\Z)", existing, re.MULTILINE | re.DOTALL)
+    if not found:
+        return ""
+    lines = found.group(1).strip("\n").splitlines()
+    generated = next((i for i, line in enumerate(lines) if line.startswith(_GENERATED)), len(lines))
+    return "\n".join(lines[:generated]).strip()
+
+
+def with_narrative(section: str, version: str, existing: str) -> str:
+    """The section with the Unreleased narrative (or, on a rebuild, this version's earlier one) under its heading."""
+    narrative = unreleased(existing) or _narrative_of(existing, version)
+    if not narrative:
+        return section
+    heading, _, rest = section.partition("\n\n")
+    return f"{heading}\n\n{narrative}\n\n{rest}"

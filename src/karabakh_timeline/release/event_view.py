@@ -43,6 +43,7 @@ class EventView:
     event_sources: dict[str, list[str]] = field(default_factory=dict)  # event -> source IDs in file order
     statements: dict[str, list[Row]] = field(default_factory=dict)  # event -> statements by date, then ID
     corroboration: pd.DataFrame | None = None  # policy.trust.corroboration, when the package has publishers
+    event_place: dict[str, str | None] = field(default_factory=dict)  # event -> place_id
 
     @classmethod
     def build(cls, tables: Mapping[str, pa.Table], schemas: Mapping[str, TableSchema]) -> EventView:
@@ -53,6 +54,7 @@ class EventView:
         view.sources = {r["source_id"]: r for r in _rows(tables, "sources")}
         view.publishers = {r["publisher_id"]: r for r in _rows(tables, "publishers")}
         view.roles = enum_of(schemas, "event_actors", "role")
+        view.event_place = {r["event_id"]: r.get("place_id") for r in view.events}
         for r in _rows(tables, "event_actors"):
             view.event_actors.setdefault(r["event_id"], []).append((r["role"], r["actor_id"]))
         for r in _rows(tables, "event_sources"):
@@ -70,6 +72,34 @@ class EventView:
     def place_name(self, place_id: str | None) -> str:
         """The place's name ('' when there is none)."""
         return (self.places.get(place_id or "") or {}).get("name") or ""
+
+    def name_fields(self, table: str) -> list[str]:
+        """A table's name fields in schema order: ``name`` and each side's form (``name_hy``, ``name_az``, ...)."""
+        schema = self.schemas.get(table)
+        return [n for n in schema.field_names if n == "name" or n.startswith("name_")] if schema else []
+
+    def joined_columns(self) -> list[str]:
+        """The names of the columns joined() adds, in order."""
+        trust = ["corroboration", "corroborating_publishers"] if self.corroboration is not None else []
+        return ([f"place_{n}" for n in self.name_fields("places")] + [f"actors_{role}" for role in self.roles]
+                + ["source_count", "source_urls"] + trust)
+
+    def joined(self, event_id: str) -> dict[str, Any]:
+        """The columns the view adds to an event: its place's names, actors by role, sources and corroboration.
+
+        Names and URLs are joined with "; " (actors sorted by name, sources by ID), as in the flat CSV.
+        """
+        place = self.places.get(self.event_place.get(event_id) or "") or {}
+        columns: dict[str, Any] = {f"place_{n}": place.get(n) or "" for n in self.name_fields("places")}
+        for role in self.roles:
+            columns[f"actors_{role}"] = "; ".join(sorted(self.actor_name(a) for a in self.actors_in(event_id, role)))
+        sources = self.source_ids(event_id)
+        columns["source_count"] = len(sources)
+        columns["source_urls"] = "; ".join((self.sources.get(s) or {}).get("url") or s for s in sources)
+        if self.corroboration is not None:
+            columns["corroboration"] = self.corroborated(event_id)
+            columns["corroborating_publishers"] = "; ".join(self.corroborating_names(event_id))
+        return columns
 
     def publisher_name(self, publisher_id: str | None) -> str:
         """The publisher's name ('' when unknown)."""
@@ -90,3 +120,16 @@ class EventView:
     def corroborating_names(self, event_id: str) -> list[str]:
         """The counted original publishers' names."""
         return list(self.corroboration.loc[event_id, "names"]) if self.corroboration is not None else []
+
+
+def event_frame(tables: Mapping[str, pd.DataFrame], schemas: Mapping[str, TableSchema]) -> pd.DataFrame:
+    """The events frame (typed, as loaded) with the columns EventView.joined adds: names as string, source_count as Int64."""
+    view = EventView.build({name: pa.Table.from_pandas(frame, preserve_index=False) for name, frame in tables.items()}, schemas)
+    events = tables["events"].reset_index(drop=True)
+    joined = [view.joined(key) for key in events["event_id"]]
+    extra = pd.DataFrame({c: [row[c] for row in joined] for c in view.joined_columns()}, index=events.index)
+    for column in extra.columns:
+        extra[column] = extra[column].astype("Int64" if column == "source_count" else pd.StringDtype("pyarrow"))
+        if column != "source_count":
+            extra[column] = extra[column].mask(extra[column] == "")  # missing, as in the loaded frames
+    return pd.concat([events, extra], axis=1)

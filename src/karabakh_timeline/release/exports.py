@@ -1,4 +1,4 @@
-"""Release exports derived from the Table Schemas: SQLite, Parquet and a flat CSV for spreadsheets.
+"""Release exports derived from the Table Schemas: SQLite, Parquet and a flat CSV for spreadsheets (JSON and GeoJSON: formats.py).
 
 Every writer is deterministic: the same tables give the same bytes, so a release can be rebuilt
 and compared byte for byte.
@@ -11,17 +11,20 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from karabakh_timeline.policy.formula import FORMULA_STARTS, guard_formula
 from karabakh_timeline.read.typed import read_typed
+from karabakh_timeline.release.datasette import METADATA_NAME, add_search, datasette_metadata
 from karabakh_timeline.release.event_view import EventView
+from karabakh_timeline.release.formats import write_geojson, write_json
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import type_info
-from karabakh_timeline.support.files import BOM
+from karabakh_timeline.support.files import BOM, dumps
 from karabakh_timeline.support.text import cell_text
 
 __all__ = ["FLAT_NAME", "FORMULA_STARTS", "SQLITE_NAME", "flat_events", "guard_formula", "typed_tables", "write_exports", "write_flat_csv",
@@ -38,11 +41,17 @@ def arrow_field(f: Field) -> pa.Field:
     return pa.field(f.name, kind, nullable=not f.required, metadata=metadata)
 
 
+def pandas_metadata(schema: TableSchema) -> bytes:
+    """pandas' own Parquet metadata for the dtypes load() gives, so pd.read_parquet restores nullable Int64, string and category."""
+    empty = pd.DataFrame({f.name: pd.Series([], dtype=f.pandas_dtype()) for f in schema.fields})
+    return pa.Schema.from_pandas(empty, preserve_index=False).metadata[b"pandas"]
+
+
 def arrow_schema(schema: TableSchema) -> pa.Schema:
-    """The Arrow schema of a table, with its description and primary key as metadata."""
-    metadata = {"primary_key": ",".join(schema.primary_key)}
+    """The Arrow schema of a table, with its description, primary key and pandas dtypes as metadata."""
+    metadata = {"primary_key": ",".join(schema.primary_key).encode(), b"pandas": pandas_metadata(schema)}
     if schema.description:
-        metadata["description"] = schema.description
+        metadata["description"] = schema.description.encode()
     return pa.schema([arrow_field(f) for f in schema.fields], metadata=metadata)
 
 
@@ -65,7 +74,12 @@ def typed_tables(package: Package) -> dict[str, pa.Table]:
 
 
 def write_parquet(tables: dict[str, pa.Table], folder: Path) -> list[Path]:
-    """One Parquet file per table, typed as the schemas say; no timestamps, so the bytes repeat."""
+    """One Parquet file per table, typed as the schemas say; no timestamps, so the bytes repeat.
+
+    With the pandas metadata, pandas 3 reads counts as Int64, text as string and enums as category
+    without options; dates stay date32 (a date, not a time) and come back as datetime64 with
+    ``pd.read_parquet(path, to_pandas_kwargs={"date_as_object": False})``.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, table in tables.items():
@@ -157,20 +171,18 @@ def _text(value: object) -> str:
 
 
 def flat_events(view: EventView) -> tuple[list[str], list[list[str]]]:
-    """One row per event: its fields, the place's name, actor names per role, source URLs, corroboration."""
+    """One row per event: its fields, its place's names (each side's too), actor names per role, sources, corroboration."""
     names = view.schemas["events"].field_names
     at = names.index("place_id") + 1 if "place_id" in names else len(names)
-    trust = ["corroboration", "corroborating_publishers"] if view.corroboration is not None else []
-    header = names[:at] + ["place_name"] + names[at:] + [f"actors_{role}" for role in view.roles] + ["source_urls"] + trust
+    extra = view.joined_columns()
+    places = [k for k in extra if k.startswith("place_")]
+    rest = [k for k in extra if k not in places and k != "source_count"]  # the URLs say how many
     rows = []
     for event in view.events:
-        key = event["event_id"]
+        joined = view.joined(event["event_id"])
         cells = [_text(event[n]) for n in names]
-        people = ["; ".join(sorted(view.actor_name(a) for a in view.actors_in(key, role))) for role in view.roles]
-        links = "; ".join((view.sources.get(s) or {}).get("url") or s for s in view.source_ids(key))
-        extra = [view.corroborated(key), "; ".join(view.corroborating_names(key))] if trust else []
-        rows.append(cells[:at] + [view.place_name(event.get("place_id"))] + cells[at:] + people + [links] + extra)
-    return header, rows
+        rows.append(cells[:at] + [joined[k] for k in places] + cells[at:] + [joined[k] for k in rest])
+    return names[:at] + places + names[at:] + rest, rows
 
 
 def write_flat_csv(view: EventView, path: Path) -> Path:
@@ -185,12 +197,21 @@ def write_flat_csv(view: EventView, path: Path) -> Path:
 
 
 def write_exports(package: Package, folder: Path) -> tuple[dict[str, pa.Table], EventView]:
-    """Write exports/ (SQLite, Parquet, flat CSV) for an opened, valid package; return the typed tables and the event view."""
+    """Write exports/ for an opened, valid package; return the typed tables and the event view.
+
+    SQLite (with full-text indexes) and its Datasette metadata.json, Parquet, JSON and JSON Lines,
+    GeoJSON and the flat CSV.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     tables = typed_tables(package)
     schemas = {name: r.schema for name, r in package.resources.items()}
     write_sqlite(tables, schemas, folder / SQLITE_NAME)
+    add_search(folder / SQLITE_NAME, schemas)
+    database = SQLITE_NAME.removesuffix(".sqlite")
+    (folder / METADATA_NAME).write_text(dumps(datasette_metadata(package.descriptor, schemas, database)), encoding="utf-8")
     write_parquet(tables, folder / "parquet")
+    write_json(tables, folder)
     view = EventView.build(tables, schemas)
+    write_geojson(tables, schemas, view, folder)
     write_flat_csv(view, folder / FLAT_NAME)
     return tables, view

@@ -20,8 +20,8 @@ from karabakh_timeline.diff.inputs import extract_revision
 from karabakh_timeline.diff.result import DiffResult
 from karabakh_timeline.policy.versioning import at_least, bump_between, describe_bump, parse_version, sufficient, tag_of
 from karabakh_timeline.release.assets import PRODUCT
-from karabakh_timeline.release.changelog import changelog, changelog_section
-from karabakh_timeline.release.contents import build_release, files_of, fix_metadata, write_zip
+from karabakh_timeline.release.changelog import changelog, changelog_section, with_narrative
+from karabakh_timeline.release.contents import build_release, citation_cff, files_of, fix_metadata, write_zip
 from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.repository import Tags, commit_of, git, release_tags, release_time, repository_of
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, open_package
@@ -137,6 +137,7 @@ def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[s
         _check_bump(diff, previous[0], old_version, version)
         section = changelog_section(version, created.date(), rows, diff, f"{previous[0]}" + (f" ({old_version})" if since else ""))
         verdict = diff.verdict
+    section = with_narrative(section, version, existing)
     text = changelog(section, version, existing)
     folder, archive = _build_into(package, Path(out), created, text, version)
     result = PublishResult(version, folder, archive, created.strftime("%Y-%m-%dT%H:%M:%SZ"), previous[0] if previous else None, verdict,
@@ -144,6 +145,7 @@ def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[s
     if tag:
         assert root is not None
         write_atomic(root / "CHANGELOG.md", text.encode("utf-8"))
+        write_atomic(root / "CITATION.cff", citation_cff(package.descriptor, created.date()).encode("utf-8"))
         if name not in {t for _, t in tags}:
             env = {**os.environ, "GIT_COMMITTER_DATE": result.created}
             made = git(root, "tag", "-a", name, "-m", f"{PRODUCT} {version}\n\n{section}", env=env)
