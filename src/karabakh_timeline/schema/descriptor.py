@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from karabakh_timeline.schema.table_schema import SchemaError, TableSchema, parse_schema
+from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.issues import Issue
 
 DESCRIPTOR = "datapackage.json"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+RESOURCE_NAME = re.compile(r"[a-z0-9._-]{1,200}")  # the Data Package rule (lower case, digits, - _ .), and a sane length
 
 
 class PackageError(Exception):
@@ -118,11 +120,21 @@ def open_package(path: str | os.PathLike[str] | None = None) -> Package:
         raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
     package = Package(descriptor_path, descriptor)
     root = descriptor_path.parent
+    seen: set[str] = set()
     for index, raw in enumerate(descriptor["resources"]):
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not name:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
             continue
+        if not RESOURCE_NAME.fullmatch(name) or name in (".", ".."):
+            package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name[:80]!r} must be 1 to 200 lower-case "
+                                        "letters, digits, '-', '_' or '.'", value=safe_text(name, 80)))
+            continue
+        if name in seen:
+            package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name!r} is used by an earlier resource",
+                                        table=name, value=name))
+            continue
+        seen.add(name)
         try:
             package.resources[name] = _open_resource(root, name, raw)
         except PackageError as exc:
