@@ -1,16 +1,27 @@
 """Reliability (issue 10): names and paths that cannot escape, writes that lose nothing, every failure coded."""
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import run, snapshot
+from karabakh_timeline.release import exports
 from karabakh_timeline.release.contents import inside
 from karabakh_timeline.release.errors import PublishError
+from karabakh_timeline.release.publish import publish
+from karabakh_timeline.release.staging import STAGE_PREFIX, STAGE_SUFFIX, clean_stale
 
 EPOCH = "1767323045"  # 2026-01-02T03:04:05Z
+RELEASE = "karabakh-timeline-0.1.0"
 
 
 def _issues(result) -> list[tuple]:
@@ -61,3 +72,95 @@ def test_every_path_publish_writes_is_proven_inside_the_release(tmp_path: Path) 
     for rel in ("../x.json", "/tmp/x.json", "link/x.json", ""):
         with pytest.raises(PublishError, match="outside the release folder"):
             inside(tmp_path / "release", rel, "t")
+
+
+# --- publish: a private stage, nothing removed that this run did not create ----------------------
+
+
+def _publish_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def test_a_failing_publish_keeps_what_another_run_wrote_into_the_out_it_created(package: Path, tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _publish_env(monkeypatch)
+    out = tmp_path / "new" / "dist"
+
+    def other_run_then_fail(*args, **kwargs):
+        (out / "other-1.0.0.zip").write_bytes(b"another run's release")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(exports, "write_parquet", other_run_then_fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(package, out)
+    assert sorted(p.name for p in out.iterdir()) == ["other-1.0.0.zip"]
+    assert (out / "other-1.0.0.zip").read_bytes() == b"another run's release"
+
+
+def test_publish_cleans_the_stage_of_a_killed_run_and_puts_back_what_it_moved_aside(package: Path, tmp_path: Path,
+                                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    _publish_env(monkeypatch)
+    out = tmp_path / "dist"
+    out.mkdir()
+    killed = out / f"{STAGE_PREFIX}killed{STAGE_SUFFIX}"
+    (killed / f"old-{RELEASE}.zip").parent.mkdir()
+    (killed / ".lock").touch()
+    (killed / f"old-{RELEASE}.zip").write_bytes(b"the previous build")
+    live = out / f"{STAGE_PREFIX}live{STAGE_SUFFIX}"
+    live.mkdir()
+    with (live / ".lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a run still working: its stage is left alone
+
+        def fail(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        with monkeypatch.context() as m:
+            m.setattr(exports, "write_parquet", fail)
+            with pytest.raises(RuntimeError):
+                publish(package, out)
+        assert sorted(p.name for p in out.iterdir()) == [live.name, f"{RELEASE}.zip"]  # the killed run's backup is back
+        assert (out / f"{RELEASE}.zip").read_bytes() == b"the previous build"
+        publish(package, out)
+    assert sorted(p.name for p in out.iterdir()) == [live.name, RELEASE, f"{RELEASE}.zip"]
+
+
+def test_an_unwritable_out_is_a_usage_error(package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _publish_env(monkeypatch)
+    (tmp_path / "file").write_text("x")
+    result = run("publish", str(package), "--out", str(tmp_path / "file" / "dist"))
+    assert result.exit_code == 2 and "Error: cannot create --out" in result.stderr and "Traceback" not in result.stderr
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    readonly.chmod(0o555)
+    try:
+        if os.access(readonly, os.W_OK):
+            pytest.skip("running as a user that can write anywhere")
+        result = run("publish", str(package), "--out", str(readonly))
+        assert result.exit_code == 2 and "Error: cannot write into --out" in result.stderr
+    finally:
+        readonly.chmod(0o755)
+
+
+def _kill_at(package: Path, out: Path, delay: float) -> None:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    proc = subprocess.Popen([sys.executable, "-c", "from karabakh_timeline.cli import main; main()", "publish", str(package), "--out", str(out), "--force"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+def test_publish_killed_at_any_point_leaves_the_old_release_or_the_new_one(package: Path, tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _publish_env(monkeypatch)
+    out = tmp_path / "dist"
+    publish(package, out)
+    good = snapshot(out)
+    for delay in random.Random(10).sample([0.3, 0.8, 1.5, 2.5, 3.5, 5.0], 4):
+        _kill_at(package, out, delay)
+        visible = {k: v for k, v in snapshot(out).items() if not k.startswith(STAGE_PREFIX)}
+        assert all(good[k] == v for k, v in visible.items()), delay  # never a half-written file in sight
+        clean_stale(out)  # what the next run does first
+        assert snapshot(out) == good, delay
+    publish(package, out)
+    assert snapshot(out) == good  # the same bytes, and no stage folder left
