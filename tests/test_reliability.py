@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run, snapshot
+from conftest import read_rows, run, snapshot, write_rows
 from karabakh_timeline.release import exports
 from karabakh_timeline.release.contents import inside
 from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.publish import publish
 from karabakh_timeline.release.staging import STAGE_PREFIX, STAGE_SUFFIX, clean_stale
+from karabakh_timeline.support.files import read_once, replace_if_unchanged
+from karabakh_timeline.tools import format as format_tool
 
 EPOCH = "1767323045"  # 2026-01-02T03:04:05Z
 RELEASE = "karabakh-timeline-0.1.0"
@@ -164,3 +166,76 @@ def test_publish_killed_at_any_point_leaves_the_old_release_or_the_new_one(packa
         assert snapshot(out) == good, delay
     publish(package, out)
     assert snapshot(out) == good  # the same bytes, and no stage folder left
+
+
+# --- format: no lost edit, no cut link, no bundled copy, no guessing at a broken header -----------
+
+
+def _unsorted(pkg: Path, table: str) -> None:
+    rows = read_rows(pkg, table)
+    write_rows(pkg, table, [rows[0]] + list(reversed(rows[1:])))
+
+
+def test_format_refuses_a_file_edited_while_it_runs_and_keeps_the_edit(package: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _unsorted(package, "places")
+    _unsorted(package, "sources")
+    places = package / "data" / "places.csv"
+    real = format_tool.canonical_bytes
+
+    def edit_places_meanwhile(resource, data):
+        if resource.name == "sources":  # read after places: the contributor saves places.csv now
+            places.write_bytes(places.read_bytes().replace(b"Place", b"Edited", 1))
+        return real(resource, data)
+
+    monkeypatch.setattr(format_tool, "canonical_bytes", edit_places_meanwhile)
+    result = run("format", str(package))
+    edited_before = places.read_bytes()
+    assert result.exit_code == 1
+    assert "Error: file-changed: places: data/places.csv changed on disk while format ran" in result.stderr
+    assert "refused: nothing written" in result.stderr
+    assert b"Edited" in edited_before and places.read_bytes() == edited_before
+
+
+def test_replace_if_unchanged_never_overwrites_a_newer_edit(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a\n2\n1\n")
+    _, seen = read_once(path)
+    path.write_bytes(b"a\n2\n1\n3\n")
+    assert replace_if_unchanged(path, b"a\n1\n2\n", seen) is False
+    assert path.read_bytes() == b"a\n2\n1\n3\n" and sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+    _, seen = read_once(path)
+    assert replace_if_unchanged(path, b"a\n1\n2\n3\n", seen) is True and path.read_bytes() == b"a\n1\n2\n3\n"
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_format_refuses_a_linked_data_file(package: Path, link: str) -> None:
+    _unsorted(package, "places")
+    data = package / "data" / "places.csv"
+    real = package / "data" / "places-real.csv"
+    os.replace(data, real)
+    (data.symlink_to(real.name) if link == "symlink" else os.link(real, data))
+    before = snapshot(package)
+    result = run("format", str(package))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: file-linked: places: data/places.csv ")
+    assert snapshot(package) == before and data.is_symlink() == (link == "symlink") and real.stat().st_nlink == (1 if link == "symlink" else 2)
+    assert run("format", str(package), "--check").exit_code == 1  # --check writes nothing, so it only lists the file
+
+
+def test_format_never_writes_the_bundled_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no datapackage.json here: validate would fall back to the bundled copy
+    result = run("format")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: package-bundled: no datapackage.json in the current directory")
+    assert run("format", "--check").exit_code in (0, 1)  # reading the bundled copy is fine
+
+
+def test_format_refuses_a_header_it_would_have_to_guess_at(package: Path) -> None:
+    rows = read_rows(package, "places")
+    rows[0][rows[0].index("place_id")] = "placeid"  # a typo in the primary key's column
+    write_rows(package, "places", [rows[0]] + list(reversed(rows[1:])))
+    before = snapshot(package)
+    result = run("format", str(package))
+    assert result.exit_code == 1
+    assert "Error: missing-column: places line 1: field 'place_id' of the schema has no column" in result.stderr
+    assert snapshot(package) == before

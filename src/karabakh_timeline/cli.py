@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from karabakh_timeline.check.render import FORMATS
-from karabakh_timeline.vocabulary.codes import cannot_read
+from karabakh_timeline.vocabulary.codes import cannot_read, is_usage
 from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
 
@@ -53,9 +53,11 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
 
 
 def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
-    """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input)."""
+    """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input; 2 for a usage-level issue)."""
     message = getattr(issue_or_message, "message", None) or str(issue_or_message)
     name = getattr(issue_or_message, "code", None)
+    if name and is_usage(name):
+        code = EXIT_USAGE
     click.echo(f"Error: {name + ': ' if name else ''}{message}", err=True)
     sys.exit(code)
 
@@ -128,11 +130,14 @@ def format_(path: str | None, check: bool) -> None:
     without BOM, LF, minimal quoting, Unicode NFC.
 
     No value changes in any other way and no row or column is dropped; formatting twice changes
-    nothing. A file that does not parse is refused and nothing is written. PATH as for validate.
+    nothing. A file that does not parse, whose header lacks a schema field or repeats a column, that
+    is a symlink or hard-linked, or that changed on disk since it was read, is refused and nothing is
+    written. PATH as for validate, except that the bundled dataset is never written to.
 
     \b
     Exit codes: 0 formatted (or nothing to do), 1 files would change
-    (--check) or a file was refused, 2 usage error, 3 cannot read.
+    (--check) or a file was refused, 2 usage error (no PATH outside a
+    package: the bundled dataset), 3 cannot read.
     """
     from karabakh_timeline.schema.descriptor import PackageError
     from karabakh_timeline.tools.format import format_package
@@ -142,9 +147,10 @@ def format_(path: str | None, check: bool) -> None:
     except PackageError as exc:
         fail(exc.issue)
     for issue in result.refused:
-        click.echo(f"Error: {issue.code}: {issue.table} line {issue.line}: {issue.message}", err=True)
+        where = f"{issue.table}" + (f" line {issue.line}" if issue.line else "")
+        click.echo(f"Error: {issue.code}: {where}: {issue.message}", err=True)
     if result.refused:
-        click.echo("refused: nothing written", err=True)
+        click.echo("refused: " + ("the other files were written" if result.written_before_refusal else "nothing written"), err=True)
         sys.exit(EXIT_UNREADABLE if any(cannot_read(i.code) for i in result.refused) else EXIT_INVALID)
     verb = "would reformat" if check else "reformatted"
     for name in result.changed:

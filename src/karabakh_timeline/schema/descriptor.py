@@ -83,6 +83,19 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
     return p
 
 
+def writable(path: str | os.PathLike[str] | None) -> Path:
+    """locate(path) for a command that writes into the package: never the bundled (installed) dataset."""
+    if path is None and not (Path.cwd() / DESCRIPTOR).is_file():
+        raise PackageError(Issue("package-bundled", f"no {DESCRIPTOR} in the current directory, and the bundled dataset is never "
+                                 "written to; give the package's PATH"))
+    found = locate(path)
+    installed = Path(__file__).resolve().parents[1] / "_package"
+    if found.resolve().is_relative_to(installed):
+        raise PackageError(Issue("package-bundled", f"{found.parent} is the bundled dataset of this installation and is never "
+                                 "written to; format a checkout of the package instead", value=str(found)))
+    return found
+
+
 def _read_json(path: Path, table: str | None = None) -> Any:
     try:
         raw = path.read_bytes()
