@@ -239,3 +239,30 @@ def test_format_refuses_a_header_it_would_have_to_guess_at(package: Path) -> Non
     assert result.exit_code == 1
     assert "Error: missing-column: places line 1: field 'place_id' of the schema has no column" in result.stderr
     assert snapshot(package) == before
+
+
+# --- the net: an unexpected exception is exit 4 and one line -------------------------------------
+
+
+def _explode(*args, **kwargs):
+    raise RuntimeError("boom\nsecond line")
+
+
+@pytest.mark.parametrize("args,target", [
+    (["validate"], "karabakh_timeline.check.validator.validate"),
+    (["stats"], "karabakh_timeline.tools.stats.compute_stats"),
+    (["format", "--check"], "karabakh_timeline.tools.format.format_package"),
+    (["next-id", "events"], "karabakh_timeline.tools.next_id.next_ids"),
+])
+def test_an_unexpected_exception_is_internal_error_exit_4(package: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                                         target: str) -> None:
+    monkeypatch.setattr(target, _explode)
+    result = run(*args[:1], *args[1:], str(package))
+    assert result.exit_code == 4
+    assert result.stderr == ("Error: internal-error: RuntimeError: boom second line (a bug: please report it; "
+                             "--debug or KT_DEBUG=1 shows the traceback)\n")
+    assert "Traceback" not in result.stdout + result.stderr
+    debug = run("--debug", *args, str(package))
+    assert debug.exit_code == 4 and "Traceback (most recent call last)" in debug.stderr
+    monkeypatch.setenv("KT_DEBUG", "1")
+    assert "Traceback (most recent call last)" in run(*args, str(package)).stderr

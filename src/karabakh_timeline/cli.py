@@ -1,17 +1,22 @@
 """The command line: parse arguments, call one function, render its result.
 
-Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read the input.
+Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read the input,
+4 internal error (a bug: one line on stderr instead of a traceback).
 """
 from __future__ import annotations
 
+import os
 import sys
-from typing import NoReturn
+import traceback
+from typing import Any, NoReturn
 
 import click
 
 from karabakh_timeline.check.render import FORMATS
+from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.codes import cannot_read, is_usage
-from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
+from karabakh_timeline.vocabulary.codes import code as issue_code
+from karabakh_timeline.vocabulary.exits import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
 
 def example(*commands: str) -> str:
@@ -19,13 +24,33 @@ def example(*commands: str) -> str:
     return "\b\nExample:\n" + "\n".join(f"  {c}" for c in commands)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class GuardedGroup(click.Group):
+    """The net under every command: an unexpected exception is one coded line and exit 4, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn an exception that escapes it into `Error: internal-error: …` and exit 4."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the net itself: anything else is a bug to report
+            if ctx.params.get("debug") or os.environ.get("KT_DEBUG") == "1":
+                traceback.print_exc()
+            detail = safe_text(f"{type(exc).__name__}: {exc}", 300).replace("\n", " ").replace("\r", " ")
+            message = issue_code("internal-error").message(detail=detail)
+            click.echo(f"Error: internal-error: {message}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=example("karabakh-timeline validate --strict"))
 @click.version_option(package_name="karabakh-timeline", prog_name="karabakh-timeline")  # looked up only for --version
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback too (or set KT_DEBUG=1).")
+def main(debug: bool) -> None:
     """Validate, diff and publish the Karabakh conflict timeline data package.
 
-    Exit codes: 0 ok, 1 invalid data or differences, 2 usage error, 3 cannot read the input.
+    Exit codes: 0 ok, 1 invalid data or differences, 2 usage error, 3 cannot read the input,
+    4 internal error (a bug; --debug shows its traceback).
     """
 
 

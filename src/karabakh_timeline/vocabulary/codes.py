@@ -12,6 +12,7 @@ CELL = "cell"  # one cell against its field's type and constraints
 TABLE = "table"  # keys across rows and tables
 RULE = "rule"  # timeline rules that Table Schema cannot express
 USAGE = "usage"  # the command cannot do what it was asked on this input: exit 2
+INTERNAL = "internal"  # a bug in the tool, not a problem of the input: exit 4
 DIFF = "diff"  # found by comparing two versions of the package (karabakh-timeline diff)
 
 
@@ -46,6 +47,8 @@ _CODES = [
     Code("zip-invalid", READ, "error", "diff: a release zip that cannot be opened or extracted."),
     Code("package-bundled", USAGE, "error", "format was pointed (or, without PATH outside a package, fell back) at the bundled, installed "
          "dataset, which commands never write to."),
+    Code("internal-error", INTERNAL, "error", "An unexpected exception inside a command (a bug): one line on stderr and exit 4; "
+         "--debug or KT_DEBUG=1 prints the traceback.", "{detail} (a bug: please report it; --debug or KT_DEBUG=1 shows the traceback)"),
     # File structure.
     Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
     Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
