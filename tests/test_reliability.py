@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_rows, run, snapshot, write_rows
+from conftest import read_rows, run, set_cells, snapshot, write_rows
 from karabakh_timeline.release import exports
 from karabakh_timeline.release.contents import inside
 from karabakh_timeline.release.errors import PublishError
@@ -266,3 +266,135 @@ def test_an_unexpected_exception_is_internal_error_exit_4(package: Path, monkeyp
     assert debug.exit_code == 4 and "Traceback (most recent call last)" in debug.stderr
     monkeypatch.setenv("KT_DEBUG", "1")
     assert "Traceback (most recent call last)" in run(*args, str(package)).stderr
+
+
+# --- strict JSON, and schema mistakes that would turn checks off ---------------------------------
+
+
+def _write_descriptor_text(pkg: Path, edit) -> None:
+    path = pkg / "datapackage.json"
+    path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda t: t.replace('"resources": [', '"resources": [], "resources": [', 1), "the key 'resources' appears twice in one object"),
+    (lambda t: t.replace('"title":', '"x": NaN, "title":', 1), "NaN is not valid JSON"),
+    (lambda t: t.replace('"title":', '"x": -Infinity, "title":', 1), "-Infinity is not valid JSON"),
+    (lambda t: t.replace('"title":', '"x": 1e999, "title":', 1), "too large to represent"),
+    (lambda t: t.replace('"title":', f'"x": {"9" * 5000}, "title":', 1), "an integer of 5,000 digits"),
+    (lambda t: t.replace('"title":', f'"x": {"[" * 100_000}{"]" * 100_000}, "title":', 1), "nesting deeper than 64 levels"),
+    (lambda t: t + " " * (16 * 1024 * 1024), "above the limit of 16,777,216"),
+])
+def test_descriptor_json_that_a_lenient_parser_would_accept_is_refused(package: Path, edit, message: str) -> None:
+    _write_descriptor_text(package, edit)
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 3
+    issues = json.loads(result.stdout)["issues"]
+    assert [(i["code"], i["table"]) for i in issues] == [("package-invalid-json", None)]
+    assert message in issues[0]["message"]
+
+
+def _schema(pkg: Path, table: str, edit) -> None:
+    path = pkg / "schemas" / f"{table}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    edit(schema)
+    path.write_text(json.dumps(schema), encoding="utf-8")
+
+
+def _constraint(field: str, **values) -> object:
+    def edit(schema: dict) -> None:
+        f = next(f for f in schema["fields"] if f["name"] == field)
+        f.setdefault("constraints", {}).update(values)
+    return edit
+
+
+@pytest.mark.parametrize("table,edit,message", [
+    ("places", _constraint("name", maxLength="5"), "field 'name': constraint maxLength must be a whole number >= 0, got '5'"),
+    ("places", _constraint("latitude", minimum="zero"), "field 'latitude': constraint minimum must be a number for a number field"),
+    ("places", _constraint("place_type", enum="city"), "field 'place_type': constraint enum must be a non-empty list of strings"),
+    ("events", _constraint("date_start", enum=["2020-01-01"]), "enum is supported on string fields only, not on a date field"),
+    ("events", _constraint("date_start", minimum=0), "minimum must be a date YYYY-MM-DD for a date field"),
+    ("places", _constraint("name", pattern="(unclosed"), "pattern '(unclosed' is not a valid regular expression"),
+    ("places", _constraint("name", required="yes"), "constraint required must be true or false"),
+    ("places", lambda s: s.update(missingValues=[None]), "missingValues must be a list of strings"),
+    ("events", lambda s: s["foreignKeys"].__setitem__(0, {"fields": "place_id", "reference": {"resource": "plazes", "fields": "place_id"}}),
+     "references the resource 'plazes', which does not exist"),
+    ("events", lambda s: s["foreignKeys"].__setitem__(0, {"fields": "place_id", "reference": {"resource": "places", "fields": "placeid"}}),
+     "references places.placeid, which is not a field of places"),
+])
+def test_a_schema_mistake_that_would_turn_a_check_off_is_schema_invalid(package: Path, table: str, edit, message: str) -> None:
+    _schema(package, table, edit)
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 3
+    issues = json.loads(result.stdout)["issues"]
+    assert [(i["code"], i["table"]) for i in issues] == [("schema-invalid", table)]
+    assert message in issues[0]["message"]
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("title", ["a list"], "title must be a string, got list"),
+    ("licenses", {"name": "CC-BY-4.0"}, "licenses must be a list of objects"),
+    ("licenses", [{"name": 4}], "licenses[0].name must be a string, got int"),
+    ("keywords", "one", "keywords must be a list of strings"),
+])
+def test_package_metadata_of_the_wrong_type_is_package_invalid_for_every_command(package: Path, tmp_path: Path, key: str, value,
+                                                                                 message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor[key] = value
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 3 and message in json.loads(result.stdout)["issues"][0]["message"]
+    for args in (["publish", str(package), "--out", str(tmp_path / "dist")], ["stats", str(package)], ["next-id", "events", str(package)],
+                 ["format", str(package)], ["diff", str(package), str(package)]):
+        other = run(*args)
+        assert other.exit_code == 3 and f"Error: package-invalid: datapackage.json: {message}" in other.stderr, args
+
+
+# --- tracebacks that became coded issues ----------------------------------------------------------
+
+
+def _bytes(pkg: Path, table: str, edit) -> None:
+    path = pkg / "data" / f"{table}.csv"
+    path.write_bytes(edit(path.read_bytes()))
+
+
+def _bare_cr_after_header(data: bytes) -> bytes:
+    end = data.index(b"\n")
+    return data[:end] + b"\r" + data[end + 1:]
+
+
+@pytest.mark.parametrize("edit", [lambda d: d.replace(b"\n", b"\r"), _bare_cr_after_header], ids=["cr-only", "bare-cr-header"])
+def test_cr_line_endings_that_join_the_header_to_the_data_are_a_parse_error(package: Path, edit) -> None:
+    _bytes(package, "places", edit)
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1
+    assert _issues(result) == [("line-ending", "places", 1, None), ("parse-error", "places", 1, None)]  # no foreign keys into places
+
+
+def test_an_edtf_value_the_library_chokes_on_is_edtf_invalid_and_prints_nothing(package: Path) -> None:
+    set_cells(package, "events", 2, date_edtf="2020-1X")
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1
+    assert _issues(result) == [("edtf-invalid", "events", 2, "date_edtf")]
+    assert "PartialUnspecified" not in result.stdout + result.stderr
+
+
+def test_a_file_of_nul_bytes_is_counted_not_looped_over(package: Path) -> None:
+    _bytes(package, "retired_ids", lambda d: d + b"\x00" * 20_000_000)
+    started = time.monotonic()
+    result = run("validate", str(package), "--format", "json")
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
+    nul = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "nul-byte"]
+    assert len(nul) == 101 and [i["message"] for i in nul if i["line"] is None] == ["19999900 more NUL bytes not listed"]
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "١٧٦٧٣٢٣٠٤٥", "²", "-1", "1.5"])
+def test_a_source_date_epoch_that_is_not_a_sane_ascii_number_is_a_usage_error(package: Path, tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch, epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = run("publish", str(package), "--out", str(tmp_path / "dist"))
+    assert result.exit_code == 2
+    assert "Error: SOURCE_DATE_EPOCH must be whole seconds since 1970 in ASCII digits" in result.stderr
+    assert not (tmp_path / "dist").exists()

@@ -16,7 +16,7 @@ from karabakh_timeline.release.assets import PRODUCT, fill, template
 from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.exports import write_exports
 from karabakh_timeline.release.page import render_page
-from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, open_package
+from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, open_package, read_json
 from karabakh_timeline.support.files import dumps
 from karabakh_timeline.tools.format import canonical_bytes
 from karabakh_timeline.vocabulary.exits import EXIT_UNREADABLE
@@ -145,7 +145,7 @@ def build_release(package: Package, folder: Path, created: dt.datetime, changelo
         data_target.parent.mkdir(parents=True, exist_ok=True)
         data_target.write_bytes(data)
         schema_source = package.root / schema_rel if isinstance(raw.get("schema"), str) else None
-        schema_json = json.loads(schema_source.read_text(encoding="utf-8")) if schema_source else raw["schema"]
+        schema_json = read_json(schema_source, resource.name) if schema_source else raw["schema"]
         schema_target = inside(folder, schema_rel, f"resource {resource.name!r}")
         schema_target.parent.mkdir(parents=True, exist_ok=True)
         schema_target.write_text(dumps(schema_json), encoding="utf-8")
