@@ -1,17 +1,22 @@
 """The command line: parse arguments, call one function, render its result.
 
-Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read the input.
+Exit codes: 0 ok, 1 invalid data (or differences), 2 usage error, 3 cannot read the input,
+4 internal error (a bug: one line on stderr instead of a traceback).
 """
 from __future__ import annotations
 
+import os
 import sys
-from typing import NoReturn
+import traceback
+from typing import Any, NoReturn
 
 import click
 
 from karabakh_timeline.check.render import FORMATS
-from karabakh_timeline.vocabulary.codes import cannot_read
-from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
+from karabakh_timeline.support.text import safe_text
+from karabakh_timeline.vocabulary.codes import cannot_read, is_usage
+from karabakh_timeline.vocabulary.codes import code as issue_code
+from karabakh_timeline.vocabulary.exits import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
 
 def example(*commands: str) -> str:
@@ -19,13 +24,33 @@ def example(*commands: str) -> str:
     return "\b\nExample:\n" + "\n".join(f"  {c}" for c in commands)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class GuardedGroup(click.Group):
+    """The net under every command: an unexpected exception is one coded line and exit 4, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn an exception that escapes it into `Error: internal-error: …` and exit 4."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the net itself: anything else is a bug to report
+            if ctx.params.get("debug") or os.environ.get("KT_DEBUG") == "1":
+                traceback.print_exc()
+            detail = safe_text(f"{type(exc).__name__}: {exc}", 300).replace("\n", " ").replace("\r", " ")
+            message = issue_code("internal-error").message(detail=detail)
+            click.echo(f"Error: internal-error: {message}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=example("karabakh-timeline validate --strict"))
 @click.version_option(package_name="karabakh-timeline", prog_name="karabakh-timeline")  # looked up only for --version
-def main() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback too (or set KT_DEBUG=1).")
+def main(debug: bool) -> None:
     """Validate, diff and publish the Karabakh conflict timeline data package.
 
-    Exit codes: 0 ok, 1 invalid data or differences, 2 usage error, 3 cannot read the input.
+    Exit codes: 0 ok, 1 invalid data or differences, 2 usage error, 3 cannot read the input,
+    4 internal error (a bug; --debug shows its traceback).
     """
 
 
@@ -53,9 +78,11 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
 
 
 def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
-    """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input)."""
+    """Print `Error: …` to stderr and exit with the documented code (3: cannot read the input; 2 for a usage-level issue)."""
     message = getattr(issue_or_message, "message", None) or str(issue_or_message)
     name = getattr(issue_or_message, "code", None)
+    if name and is_usage(name):
+        code = EXIT_USAGE
     click.echo(f"Error: {name + ': ' if name else ''}{message}", err=True)
     sys.exit(code)
 
@@ -128,11 +155,14 @@ def format_(path: str | None, check: bool) -> None:
     without BOM, LF, minimal quoting, Unicode NFC.
 
     No value changes in any other way and no row or column is dropped; formatting twice changes
-    nothing. A file that does not parse is refused and nothing is written. PATH as for validate.
+    nothing. A file that does not parse, whose header lacks a schema field or repeats a column, that
+    is a symlink or hard-linked, or that changed on disk since it was read, is refused and nothing is
+    written. PATH as for validate, except that the bundled dataset is never written to.
 
     \b
     Exit codes: 0 formatted (or nothing to do), 1 files would change
-    (--check) or a file was refused, 2 usage error, 3 cannot read.
+    (--check) or a file was refused, 2 usage error (no PATH outside a
+    package: the bundled dataset), 3 cannot read.
     """
     from karabakh_timeline.schema.descriptor import PackageError
     from karabakh_timeline.tools.format import format_package
@@ -142,9 +172,10 @@ def format_(path: str | None, check: bool) -> None:
     except PackageError as exc:
         fail(exc.issue)
     for issue in result.refused:
-        click.echo(f"Error: {issue.code}: {issue.table} line {issue.line}: {issue.message}", err=True)
+        where = f"{issue.table}" + (f" line {issue.line}" if issue.line else "")
+        click.echo(f"Error: {issue.code}: {where}: {issue.message}", err=True)
     if result.refused:
-        click.echo("refused: nothing written", err=True)
+        click.echo("refused: " + ("the other files were written" if result.written_before_refusal else "nothing written"), err=True)
         sys.exit(EXIT_UNREADABLE if any(cannot_read(i.code) for i in result.refused) else EXIT_INVALID)
     verb = "would reformat" if check else "reformatted"
     for name in result.changed:

@@ -8,7 +8,6 @@ as validate; damage that loses rows stops the diff (exit 3), other reading probl
 """
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
@@ -22,6 +21,7 @@ from karabakh_timeline.policy.retirement import TABLE as RETIRED
 from karabakh_timeline.policy.retirement import id_tables, retired_by_table
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, locate
+from karabakh_timeline.support import strict_json
 from karabakh_timeline.support.git import GIT_MISSING, run_git
 from karabakh_timeline.vocabulary.issues import Issue
 
@@ -168,8 +168,8 @@ def _write_blob(root: Path, oid: str, target: Path) -> None:
 def _referenced_paths(descriptor: Path) -> list[str]:
     """Resource and schema paths named by a descriptor (the rest of the tree is not needed)."""
     try:
-        data = json.loads(descriptor.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = strict_json.loads(descriptor.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # UnicodeDecodeError, JSONDecodeError and StrictJSONError are ValueErrors
         return []  # open_package reports the broken descriptor with its line
     resources = data.get("resources") if isinstance(data, dict) else None
     paths = []

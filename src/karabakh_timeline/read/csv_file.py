@@ -77,12 +77,10 @@ def _byte_issues(name: str, data: bytes) -> tuple[bytes, list[Issue]]:
         if len(bad) > _MAX_LOCATED:
             issues.append(Issue("encoding-error", f"{len(bad) - _MAX_LOCATED} more invalid bytes not listed", name))
         data = text.encode("utf-8")
+    count = data.count(b"\x00")  # counted in C: a file of NUL bytes must not mean a Python loop per byte
     offset = data.find(b"\x00")
-    count = 0
-    while offset != -1:
-        count += 1
-        if count <= _MAX_LOCATED:
-            issues.append(Issue("nul-byte", "a NUL byte in the file", name, _line_of(data, offset), value="0x00"))
+    for _ in range(min(count, _MAX_LOCATED)):
+        issues.append(Issue("nul-byte", "a NUL byte in the file", name, _line_of(data, offset), value="0x00"))
         offset = data.find(b"\x00", offset + 1)
     if count > _MAX_LOCATED:
         issues.append(Issue("nul-byte", f"{count - _MAX_LOCATED} more NUL bytes not listed", name))
@@ -205,6 +203,10 @@ def read_table(resource: Resource) -> RawTable:
         first = scan.first_line[len(BOM):] if scan.bom else scan.first_line
     if not first.strip(b"\r"):
         issues.append(Issue("empty-file", "the file has no header", name, 1))
+        return RawTable(name, {}, np.empty(0, np.int64), issues, False)
+    if b"\r" in first.rstrip(b"\r"):  # CR-only line endings: the header line runs into the data
+        issues.append(Issue("parse-error", "the header line contains a bare CR (CR-only line endings?); the file cannot be split "
+                            "into lines: convert it to LF", name, 1))
         return RawTable(name, {}, np.empty(0, np.int64), issues, False)
     header, header_issues = _header(name, first, schema_names)
     issues += header_issues

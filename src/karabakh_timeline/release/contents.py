@@ -16,9 +16,10 @@ from karabakh_timeline.release.assets import PRODUCT, fill, template
 from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.exports import write_exports
 from karabakh_timeline.release.page import render_page
-from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, open_package
+from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, open_package, read_json
 from karabakh_timeline.support.files import dumps
 from karabakh_timeline.tools.format import canonical_bytes
+from karabakh_timeline.vocabulary.exits import EXIT_UNREADABLE
 
 _RESERVED = {"README.md", "LICENSE", "CITATION.cff", "CHANGELOG.md", "SHA256SUMS", "index.html", "exports", DESCRIPTOR}
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)  # the earliest time a zip entry can carry
@@ -110,6 +111,15 @@ def fix_metadata(folder: Path, created: dt.datetime) -> None:
         os.utime(path, (stamp, stamp))
 
 
+def inside(folder: Path, rel: str, what: str) -> Path:
+    """folder / rel, proven to stay inside folder (no absolute path, no '..', no symlink out); PublishError otherwise."""
+    target = folder / rel
+    parts = Path(rel).parts
+    if not rel or Path(rel).is_absolute() or ".." in parts or not target.resolve().is_relative_to(folder.resolve()):
+        raise PublishError(f"{what}: the path {rel!r} would be written outside the release folder", EXIT_UNREADABLE)
+    return target
+
+
 def build_release(package: Package, folder: Path, created: dt.datetime, changelog: str) -> list[str]:
     """Write the complete release of an opened, valid package into folder (which must not exist)."""
     folder.mkdir()
@@ -125,17 +135,20 @@ def build_release(package: Package, folder: Path, created: dt.datetime, changelo
         resource = package.resources[raw["name"]]
         schema_rel = raw["schema"] if isinstance(raw.get("schema"), str) else f"schemas/{resource.name}.json"
         for rel in (resource.relpath, schema_rel):
+            inside(folder, rel, f"resource {resource.name!r}")
             if Path(rel).parts[0] in _RESERVED:
                 raise PublishError(f"resource {resource.name!r}: its path {rel} collides with a file the release writes")
         data, problems = canonical_bytes(resource, resource.path.read_bytes())
         if data is None:  # validation passed, so this cannot happen short of a race with an editor
             raise PublishError(f"{resource.relpath} changed while publishing: {problems[0].message}")
-        (folder / resource.relpath).parent.mkdir(parents=True, exist_ok=True)
-        (folder / resource.relpath).write_bytes(data)
+        data_target = inside(folder, resource.relpath, f"resource {resource.name!r}")
+        data_target.parent.mkdir(parents=True, exist_ok=True)
+        data_target.write_bytes(data)
         schema_source = package.root / schema_rel if isinstance(raw.get("schema"), str) else None
-        schema_json = json.loads(schema_source.read_text(encoding="utf-8")) if schema_source else raw["schema"]
-        (folder / schema_rel).parent.mkdir(parents=True, exist_ok=True)
-        (folder / schema_rel).write_text(dumps(schema_json), encoding="utf-8")
+        schema_json = read_json(schema_source, resource.name) if schema_source else raw["schema"]
+        schema_target = inside(folder, schema_rel, f"resource {resource.name!r}")
+        schema_target.parent.mkdir(parents=True, exist_ok=True)
+        schema_target.write_text(dumps(schema_json), encoding="utf-8")
         entry = {k: v for k, v in raw.items() if k not in ("bytes", "hash")}
         entry["schema"] = schema_rel
         entry["bytes"] = len(data)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from karabakh_timeline.release.changelog import changelog, changelog_section, wi
 from karabakh_timeline.release.contents import build_release, citation_cff, files_of, fix_metadata, write_zip
 from karabakh_timeline.release.errors import PublishError
 from karabakh_timeline.release.repository import Tags, commit_of, git, release_tags, release_time, repository_of
+from karabakh_timeline.release.staging import make_folders, place, remove_created, stage_in
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, open_package
 from karabakh_timeline.support.files import write_atomic
 from karabakh_timeline.support.text import plural
@@ -157,37 +157,19 @@ def publish(path: str | os.PathLike[str] | None = None, out: str | os.PathLike[s
 
 
 def _build_into(package: Package, out: Path, created: dt.datetime, text: str, version: str) -> tuple[Path, Path]:
-    """Build in a hidden directory inside out, then move the folder and zip into place; on error out is left as it was."""
-    if out.exists() and not out.is_dir():
-        raise PublishError(f"--out {out} exists and is not a directory", EXIT_USAGE)
-    made = next((p for p in reversed([out, *out.parents]) if not p.exists()), None)  # the first folder this run creates
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{PRODUCT}-{version}.", suffix=".tmp", dir=out))
+    """Build in a private stage inside out, then move the folder and zip into place; on error out is left as it was."""
+    made = make_folders(out)
     folder, archive = out / f"{PRODUCT}-{version}", out / f"{PRODUCT}-{version}.zip"
-    placed: list[Path] = []
-    backups: list[tuple[Path, Path]] = []
     try:
-        new_folder, new_zip = stage / folder.name, stage / archive.name
-        build_release(package, new_folder, created, text)
-        fix_metadata(new_folder, created)
-        write_zip(new_folder, new_zip, created)
-        os.chmod(new_zip, 0o644)
-        os.utime(new_zip, (created.timestamp(), created.timestamp()))
-        for target in (folder, archive):  # a rebuild: the old release steps aside until the new one is in place
-            if target.exists() or target.is_symlink():
-                backups.append((stage / f"old-{target.name}", target))
-                os.replace(target, backups[-1][0])
-        for source, target in ((new_folder, folder), (new_zip, archive)):
-            os.replace(source, target)
-            placed.append(target)
+        with stage_in(out) as stage:
+            new_folder, new_zip = stage / folder.name, stage / archive.name
+            build_release(package, new_folder, created, text)
+            fix_metadata(new_folder, created)
+            write_zip(new_folder, new_zip, created)
+            os.chmod(new_zip, 0o644)
+            os.utime(new_zip, (created.timestamp(), created.timestamp()))
+            place(stage, [(new_folder, folder), (new_zip, archive)])
     except BaseException:
-        for target in placed:
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
-        for backup, target in backups:
-            os.replace(backup, target)
-        shutil.rmtree(stage, ignore_errors=True)
-        if made is not None:
-            shutil.rmtree(made, ignore_errors=True)
+        remove_created(made)
         raise
-    shutil.rmtree(stage, ignore_errors=True)
     return folder, archive

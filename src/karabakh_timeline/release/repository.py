@@ -39,12 +39,16 @@ def release_tags(root: Path) -> Tags:
     return sorted((number, name) for name in listed if (number := parse_tag(name)) is not None)
 
 
+_LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+
+
 def release_time(root: Path | None) -> dt.datetime:
     """SOURCE_DATE_EPOCH if set, else the commit time of HEAD; never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None:
-        if not epoch.strip().isdigit():
-            raise PublishError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, got {epoch!r}", EXIT_USAGE)
+        if not (epoch.isascii() and epoch.strip().isdigit() and int(epoch) <= _LAST_EPOCH):
+            raise PublishError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970 in ASCII digits, at most {_LAST_EPOCH} "
+                               f"(9999-12-31), got {epoch[:40]!r}", EXIT_USAGE)
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     if root is not None:
         stamp = git(root, "log", "-1", "--format=%cI")

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from karabakh_timeline.schema.table_schema import SchemaError, TableSchema, parse_schema
+from karabakh_timeline.support import strict_json
+from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.issues import Issue
 
 DESCRIPTOR = "datapackage.json"
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+RESOURCE_NAME = re.compile(r"[a-z0-9._-]{1,200}")  # the Data Package rule (lower case, digits, - _ .), and a sane length
 
 
 class PackageError(Exception):
@@ -81,18 +84,39 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
     return p
 
 
-def _read_json(path: Path, table: str | None = None) -> Any:
+def writable(path: str | os.PathLike[str] | None) -> Path:
+    """locate(path) for a command that writes into the package: never the bundled (installed) dataset."""
+    if path is None and not (Path.cwd() / DESCRIPTOR).is_file():
+        raise PackageError(Issue("package-bundled", f"no {DESCRIPTOR} in the current directory, and the bundled dataset is never "
+                                 "written to; give the package's PATH"))
+    found = locate(path)
+    installed = Path(__file__).resolve().parents[1] / "_package"
+    if found.resolve().is_relative_to(installed):
+        raise PackageError(Issue("package-bundled", f"{found.parent} is the bundled dataset of this installation and is never "
+                                 "written to; format a checkout of the package instead", value=str(found)))
+    return found
+
+
+def read_json(path: Path, table: str | None = None) -> Any:
+    """Read a descriptor or schema as strict JSON (support.strict_json), every failure a coded PackageError."""
     try:
+        size = path.stat().st_size
+        if size > strict_json.MAX_BYTES:
+            raise PackageError(Issue("package-invalid-json", f"{path.name} is {size:,} bytes, above the limit of "
+                                     f"{strict_json.MAX_BYTES:,} for a descriptor or schema", table=table, value=path.name))
         raw = path.read_bytes()
-    except OSError as exc:
-        raise PackageError(Issue("file-unreadable", f"cannot read {path.name}: {exc.strerror}", table=table, value=str(path))) from exc
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise PackageError(Issue("file-unreadable", f"cannot read {path.name}: {why}", table=table, value=safe_text(str(path)))) from exc
     try:
-        return json.loads(raw.decode("utf-8"))
+        return strict_json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise PackageError(Issue("package-invalid-json", f"{path.name} is not UTF-8 (byte {exc.start})", table=table, line=line, value=path.name)) from exc
     except json.JSONDecodeError as exc:
         raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.msg}", table=table, line=exc.lineno, value=path.name)) from exc
+    except strict_json.StrictJSONError as exc:
+        raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.message}", table=table, value=path.name)) from exc
 
 
 def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
@@ -113,21 +137,78 @@ def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
 def open_package(path: str | os.PathLike[str] | None = None) -> Package:
     """Read the descriptor and every resource's schema; raise PackageError only when nothing can be read."""
     descriptor_path = locate(path)
-    descriptor = _read_json(descriptor_path)
+    descriptor = read_json(descriptor_path)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list) or not descriptor["resources"]:
         raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
+    _check_metadata(descriptor, descriptor_path.name)
     package = Package(descriptor_path, descriptor)
     root = descriptor_path.parent
+    seen: set[str] = set()
     for index, raw in enumerate(descriptor["resources"]):
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not name:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
             continue
+        if not RESOURCE_NAME.fullmatch(name) or name in (".", ".."):
+            package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name[:80]!r} must be 1 to 200 lower-case "
+                                        "letters, digits, '-', '_' or '.'", value=safe_text(name, 80)))
+            continue
+        if name in seen:
+            package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name!r} is used by an earlier resource",
+                                        table=name, value=name))
+            continue
+        seen.add(name)
         try:
             package.resources[name] = _open_resource(root, name, raw)
         except PackageError as exc:
             package.issues.append(exc.issue)
+    _check_references(package, seen)
     return package
+
+
+_TEXT_KEYS = ("name", "title", "description", "version", "homepage", "created", "id")
+_LISTS = {"licenses": ("name", "path", "title"), "contributors": ("title", "role", "email", "path"), "sources": ("title", "path")}
+
+
+def _check_metadata(descriptor: dict[str, Any], where: str) -> None:
+    """Package metadata of the wrong JSON type would crash publish later: package-invalid now, with the key."""
+    def refuse(what: str) -> PackageError:
+        return PackageError(Issue("package-invalid", f"{where}: {what}", value=where))
+
+    for key in _TEXT_KEYS:
+        if key in descriptor and not isinstance(descriptor[key], str):
+            raise refuse(f"{key} must be a string, got {type(descriptor[key]).__name__}")
+    if "keywords" in descriptor and not (isinstance(descriptor["keywords"], list) and all(isinstance(k, str) for k in descriptor["keywords"])):
+        raise refuse("keywords must be a list of strings")
+    for key, texts in _LISTS.items():
+        if key not in descriptor:
+            continue
+        items = descriptor[key]
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise refuse(f"{key} must be a list of objects")
+        for index, item in enumerate(items):
+            bad = next((t for t in texts if t in item and not isinstance(item[t], str)), None)
+            if bad:
+                raise refuse(f"{key}[{index}].{bad} must be a string, got {type(item[bad]).__name__}")
+
+
+def _check_references(package: Package, names: set[str]) -> None:
+    """A foreign key into a resource or field that does not exist would check nothing: schema-invalid, resource not opened."""
+    for name, resource in list(package.resources.items()):
+        for fk in resource.schema.foreign_keys:
+            target = package.resources.get(fk.resource)
+            if target is None and fk.resource in names:
+                continue  # the target is named but could not be opened: already reported
+            if target is None:
+                why = f"a foreign key on {', '.join(fk.fields)} references the resource {fk.resource!r:.80}, which does not exist"
+            else:
+                missing = [f for f in fk.reference_fields if f not in target.schema.field_names]
+                if not missing:
+                    continue
+                why = f"a foreign key on {', '.join(fk.fields)} references {fk.resource}.{missing[0]}, which is not a field of {fk.resource}"
+            package.issues.append(Issue("schema-invalid", f"resource {name!r}: {why}", table=name, field=",".join(fk.fields)))
+            del package.resources[name]
+            break
 
 
 def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
@@ -140,7 +221,7 @@ def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
         schema_path = _safe_path(root, schema_raw, name, "schema")
         if not schema_path.is_file():
             raise PackageError(Issue("file-missing", f"resource {name!r}: schema file {schema_raw} does not exist", table=name, value=schema_raw))
-        schema_raw = _read_json(schema_path, name)
+        schema_raw = read_json(schema_path, name)
     try:
         schema = parse_schema(name, schema_raw)
     except SchemaError as exc:

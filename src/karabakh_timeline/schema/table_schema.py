@@ -5,6 +5,7 @@ from the objects built here out of ``schemas/*.json`` and from the type table in
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from karabakh_timeline.schema.types import TYPES as _TYPE_TABLE
 from karabakh_timeline.schema.types import type_info
 
 TYPES = tuple(_TYPE_TABLE)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 
 
@@ -98,6 +100,46 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     raise SchemaError(f"expected a field name or a list of field names, got {value!r}")
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+
+
+def _check_constraints(fname: str, ftype: str, constraints: dict[str, Any]) -> None:
+    """Refuse a constraint of the wrong JSON type: it would silently turn its check off (or iterate a string)."""
+    where = f"field {fname!r}: constraint"
+    for key in ("required", "unique"):
+        if key in constraints and not isinstance(constraints[key], bool):
+            raise SchemaError(f"{where} {key} must be true or false, got {constraints[key]!r}")
+    for key in ("minLength", "maxLength"):
+        value = constraints.get(key)
+        if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
+    for key in ("minimum", "maximum"):
+        if key not in constraints:
+            continue
+        value = constraints[key]
+        if ftype in ("integer", "number") and not _is_number(value):
+            raise SchemaError(f"{where} {key} must be a number for a {ftype} field, got {value!r}")
+        if ftype == "date" and not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+            raise SchemaError(f"{where} {key} must be a date YYYY-MM-DD for a date field, got {value!r}")
+        if ftype in ("string", "boolean"):
+            raise SchemaError(f"{where} {key} does not apply to a {ftype} field")
+    if "enum" in constraints:
+        enum = constraints["enum"]
+        if ftype != "string":
+            raise SchemaError(f"{where} enum is supported on string fields only, not on a {ftype} field")
+        if not isinstance(enum, list) or not enum or not all(isinstance(v, str) for v in enum):
+            raise SchemaError(f"{where} enum must be a non-empty list of strings, got {enum!r:.80}")
+    if "pattern" in constraints:
+        pattern = constraints["pattern"]
+        if not isinstance(pattern, str):
+            raise SchemaError(f"{where} pattern must be a string, got {pattern!r:.80}")
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise SchemaError(f"{where} pattern {pattern!r:.80} is not a valid regular expression: {exc}") from exc
+
+
 def parse_schema(name: str, descriptor: Any) -> TableSchema:
     """Build a TableSchema from its JSON descriptor, rejecting what this package cannot check."""
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("fields"), list):
@@ -110,20 +152,31 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
         if ftype not in TYPES:
             raise SchemaError(f"field {raw['name']!r}: type {ftype!r} is not one of {', '.join(TYPES)}")
         constraints = raw.get("constraints", {})
-        unknown = set(constraints) - set(CONSTRAINTS) if isinstance(constraints, dict) else {"?"}
+        if not isinstance(constraints, dict):
+            raise SchemaError(f"field {raw['name']!r}: constraints must be an object, got {constraints!r:.80}")
+        unknown = set(constraints) - set(CONSTRAINTS)
         if unknown:
             raise SchemaError(f"field {raw['name']!r}: unknown constraints {sorted(unknown)}")
+        _check_constraints(raw["name"], ftype, constraints)
+        for attr in ("description", "format"):
+            if attr in raw and not isinstance(raw[attr], str):
+                raise SchemaError(f"field {raw['name']!r}: {attr} must be a string, got {raw[attr]!r:.80}")
         fields.append(Field(raw["name"], ftype, raw.get("description", ""), raw.get("format", "default"), dict(constraints)))
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise SchemaError("field names must be unique")
     pk = _as_tuple(descriptor.get("primaryKey", []))
     fks = []
-    for raw in descriptor.get("foreignKeys", []):
+    raw_fks = descriptor.get("foreignKeys", [])
+    if not isinstance(raw_fks, list):
+        raise SchemaError(f"foreignKeys must be a list, got {raw_fks!r:.80}")
+    for raw in raw_fks:
         try:
             ref = raw["reference"]
+            if not isinstance(ref["resource"], str):
+                raise TypeError(ref["resource"])
             fk = ForeignKey(_as_tuple(raw["fields"]), ref["resource"] or name, _as_tuple(ref["fields"]))
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, SchemaError) as exc:
             raise SchemaError(f"malformed foreign key {raw!r}") from exc
         if len(fk.fields) != len(fk.reference_fields):
             raise SchemaError(f"foreign key {raw!r}: field counts differ")
@@ -133,4 +186,9 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
         if missing:
             raise SchemaError(f"key names fields that do not exist: {sorted(missing)}")
     missing_values = descriptor.get("missingValues", [""])
-    return TableSchema(name, tuple(fields), pk, tuple(fks), tuple(missing_values), descriptor.get("description", ""))
+    if not isinstance(missing_values, list) or not all(isinstance(v, str) for v in missing_values):
+        raise SchemaError(f"missingValues must be a list of strings, got {missing_values!r:.80}")
+    description = descriptor.get("description", "")
+    if not isinstance(description, str):
+        raise SchemaError(f"description must be a string, got {description!r:.80}")
+    return TableSchema(name, tuple(fields), pk, tuple(fks), tuple(missing_values), description)

@@ -42,3 +42,9 @@ def cell_text(value: Any) -> str | None:
     except (TypeError, ValueError):  # lists and arrays have no single truth value
         pass
     return str(value)
+
+
+def safe_text(value: str, limit: int = 200) -> str:
+    """value cut to limit characters, lone surrogates escaped, so it can be printed and encoded as UTF-8."""
+    cut = value if len(value) <= limit else value[:limit] + "…"
+    return cut.encode("utf-8", "backslashreplace").decode("utf-8")

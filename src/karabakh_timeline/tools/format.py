@@ -9,13 +9,12 @@ import io
 import os
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from karabakh_timeline.read.csv_file import read_records
-from karabakh_timeline.schema.descriptor import Resource, open_package
+from karabakh_timeline.schema.descriptor import Resource, open_package, writable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.schema.types import type_info
-from karabakh_timeline.support.files import BOM, write_atomic
+from karabakh_timeline.support.files import BOM, Fingerprint, fingerprint, read_once, replace_if_unchanged
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -26,6 +25,7 @@ class FormatResult:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: list[Issue] = field(default_factory=list)
+    written_before_refusal: bool = False  # a file changed in the instant before its replacement; the others were written
 
 
 def _sort_key(schema: TableSchema, positions: list[int]):
@@ -45,6 +45,15 @@ def _sort_key(schema: TableSchema, positions: list[int]):
         return tuple(parts)
 
     return key
+
+
+def _header_issues(name: str, header: list[str], schema: TableSchema) -> list[Issue]:
+    """A header that format cannot put in order without guessing: a column twice, or a schema field missing (renamed?)."""
+    issues = [Issue("duplicate-header", f"column {n!r} appears twice in the header; format cannot order it", name, 1, n)
+              for i, n in enumerate(header) if n in header[:i]]
+    issues += [Issue("missing-column", f"field {n!r} of the schema has no column in the header; format would move the unknown "
+                     "columns to the end, so it refuses", name, 1, n) for n in schema.field_names if n not in header]
+    return issues
 
 
 def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list[Issue]]:
@@ -67,6 +76,9 @@ def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list
     for i in blank:
         body[i] = [""] * len(header)
     schema = resource.schema
+    broken = _header_issues(name, header, schema)
+    if broken:
+        return None, broken
     order = [header.index(n) for n in schema.field_names if n in header]
     order += [i for i, n in enumerate(header) if i not in order]  # columns the schema lacks stay, at the end
     header = [header[i] for i in order]
@@ -80,16 +92,37 @@ def canonical_bytes(resource: Resource, data: bytes) -> tuple[bytes | None, list
     return out.getvalue().encode("utf-8"), []
 
 
+def _link_issue(resource: Resource) -> Issue | None:
+    """Refuse to replace a symlink or a hard-linked file: replacing would cut the link silently."""
+    if resource.path.is_symlink():
+        return Issue("file-linked", f"{resource.relpath} is a symlink; format would replace the link by a copy, so it refuses",
+                     resource.name, value=resource.relpath)
+    if resource.path.stat().st_nlink > 1:
+        return Issue("file-linked", f"{resource.relpath} has other hard links; format would break them, so it refuses",
+                     resource.name, value=resource.relpath)
+    return None
+
+
+def _changed_issue(resource: Resource) -> Issue:
+    return Issue("file-changed", f"{resource.relpath} changed on disk while format ran; run format again", resource.name,
+                 value=resource.relpath)
+
+
 def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = False) -> FormatResult:
     """Rewrite every resource's CSV canonically (or, with check, only report what would change).
 
-    Files are written only when every file parsed; each is replaced atomically.
+    Files are written only when every file parsed; each is replaced atomically, and only if it is still
+    what was read (size, mtime and hash): an edit saved meanwhile is never lost.
     """
-    package = open_package(path)
+    package = open_package(path) if check else open_package(writable(path))
     result = FormatResult(refused=list(package.issues))
-    pending: list[tuple[Path, bytes, str]] = []
+    pending: list[tuple[Resource, bytes, Fingerprint]] = []
     for resource in package.resources.values():
-        data = resource.path.read_bytes()
+        try:
+            data, seen = read_once(resource.path)
+        except OSError as exc:
+            result.refused.append(Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", resource.name))
+            continue
         new, issues = canonical_bytes(resource, data)
         if issues:
             result.refused += issues
@@ -97,9 +130,18 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
         listed = result.changed if new != data else result.unchanged
         listed.append(resource.relpath)
         if new is not None and new != data:
-            pending.append((resource.path, new, resource.relpath))
+            link = None if check else _link_issue(resource)
+            if link is not None:
+                result.refused.append(link)
+            pending.append((resource, new, seen))
     if check or result.refused:
         return result
-    for target, data, _ in pending:
-        write_atomic(target, data, target.stat().st_mode & 0o777)
+    result.refused += [_changed_issue(r) for r, _, seen in pending if fingerprint(r.path) != seen]
+    if result.refused:
+        return result
+    for resource, data, seen in pending:
+        if not replace_if_unchanged(resource.path, data, seen, resource.path.stat().st_mode & 0o777):
+            result.refused.append(_changed_issue(resource))
+            result.changed.remove(resource.relpath)
+            result.written_before_refusal = True
     return result

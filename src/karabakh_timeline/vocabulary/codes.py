@@ -11,6 +11,8 @@ FILE = "file"  # bytes, CSV structure and header of one table
 CELL = "cell"  # one cell against its field's type and constraints
 TABLE = "table"  # keys across rows and tables
 RULE = "rule"  # timeline rules that Table Schema cannot express
+USAGE = "usage"  # the command cannot do what it was asked on this input: exit 2
+INTERNAL = "internal"  # a bug in the tool, not a problem of the input: exit 4
 DIFF = "diff"  # found by comparing two versions of the package (karabakh-timeline diff)
 
 
@@ -43,6 +45,10 @@ _CODES = [
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
     Code("zip-invalid", READ, "error", "diff: a release zip that cannot be opened or extracted."),
+    Code("package-bundled", USAGE, "error", "format was pointed (or, without PATH outside a package, fell back) at the bundled, installed "
+         "dataset, which commands never write to."),
+    Code("internal-error", INTERNAL, "error", "An unexpected exception inside a command (a bug): one line on stderr and exit 4; "
+         "--debug or KT_DEBUG=1 prints the traceback.", "{detail} (a bug: please report it; --debug or KT_DEBUG=1 shows the traceback)"),
     # File structure.
     Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
     Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
@@ -57,6 +63,9 @@ _CODES = [
     Code("missing-cell", FILE, "error", "A row has fewer cells than the header."),
     Code("extra-cell", FILE, "error", "A row has more cells than the header."),
     Code("blank-row", FILE, "error", "A row whose cells are all empty."),
+    Code("file-linked", FILE, "error", "format: a data file that is a symlink or has other hard links; replacing it would cut the link, so "
+         "format refuses."),
+    Code("file-changed", FILE, "error", "format: the file changed on disk (size, mtime or hash) after it was read; it is not overwritten."),
     # Cells.
     Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...).", "{value!r} is not {expected}"),
     Code("missing-value", CELL, "error", "A required field is empty.", "a required value is missing"),
@@ -112,6 +121,11 @@ CODES: dict[str, Code] = {c.name: c for c in _CODES}
 def code(name: str) -> Code:
     """Return the registered code called name (KeyError for an unknown code: a bug, not data)."""
     return CODES[name]
+
+
+def is_usage(name: str) -> bool:
+    """True for the codes that mean "the command cannot be honoured on this input" (level usage: exit 2)."""
+    return CODES[name].level == USAGE
 
 
 def cannot_read(name: str) -> bool:

@@ -1,6 +1,8 @@
 """Rules on dates: order, precision, EDTF agreement, nothing in the future."""
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -59,9 +61,10 @@ def edtf_bounds(text: str) -> tuple[str, str | None] | None:
     from edtf.parser.edtf_exceptions import EDTFParseException
 
     try:
-        parsed = parse_edtf(text)
-    except (EDTFParseException, ValueError, TypeError):
-        return None
+        with contextlib.redirect_stdout(io.StringIO()):  # the library prints debug text on some invalid input
+            parsed = parse_edtf(text)
+    except (EDTFParseException, ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+        return None  # the library raises more than its own exception on some invalid strings (2020-1X: AttributeError)
     try:
         lower, upper = parsed.lower_strict(), parsed.upper_strict()
     except (ValueError, TypeError, AttributeError, OverflowError):
