@@ -185,10 +185,21 @@ def test_page_names_permalinks_highlights_and_loose_statements(browser, named_re
     page.goto(index.as_uri() + f"#{target}")
     page.reload()
     assert page.locator(f"#{target}").get_attribute("class").split().count("is-target") == 1
-    assert page.evaluate(f"Math.abs(document.getElementById('{target}').getBoundingClientRect().top) < 5")
+    top = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
+    assert page.evaluate("document.querySelector('.controls').getBoundingClientRect().bottom") <= top < 1000 / 3  # in view, below the controls
     assert _visible(page) == len(records(pkg, "events"))
     page.locator(f"#{at_place[0]} a.permalink").click()
     assert "is-target" in page.locator(f"#{at_place[0]}").get_attribute("class") and "is-target" not in page.locator(f"#{target}").get_attribute("class")
+
+    # The overview axis: a bar per year, sized by its events; a click shows only that year, a second click all years.
+    per_year = Counter(r["date_start"][:4] for r in records(pkg, "events"))
+    bars = page.locator("#axis .axis-bar")
+    assert bars.evaluate_all("b => b.map(x => x.dataset.year)") == sorted(per_year)
+    busiest = max(per_year, key=lambda y: (per_year[y], y))
+    page.locator(f'#axis .axis-bar[data-year="{busiest}"]').click()
+    assert _visible(page) == per_year[busiest] and page.input_value("#year-from") == page.input_value("#year-to") == busiest
+    page.locator(f'#axis .axis-bar[data-year="{busiest}"]').click()
+    assert _visible(page) == len(records(pkg, "events"))
     page.close()
     assert problems == []
 

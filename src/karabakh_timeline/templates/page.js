@@ -204,6 +204,35 @@
   if (years.length) toSelect.value = String(years[years.length - 1]);
 
   var PERMALINK = /^#((evt|stm)_[0-9]+)$/;
+
+  // The overview axis: one bar per year, its height the number of events; a click shows only that year (again: all years).
+  var axis = document.getElementById("axis");
+  var perYearAll = {};
+  events.forEach(function (e) { perYearAll[e.year] = (perYearAll[e.year] || 0) + 1; });
+  var most = Math.max.apply(null, years.map(function (y) { return perYearAll[y]; }).concat([1]));
+  var bars = {};
+  years.forEach(function (y) {
+    var bar = el("button", "axis-bar");
+    bar.type = "button";
+    bar.dataset.year = String(y);
+    bar.title = y + ": " + plural(perYearAll[y], "event");
+    bar.setAttribute("aria-label", bar.title);
+    var fill = el("span", "axis-fill");
+    fill.style.height = Math.max(4, Math.round(100 * perYearAll[y] / most)) + "%";
+    bar.append(fill, el("span", "axis-year", String(y).slice(-2)));
+    bar.addEventListener("click", function () {
+      var only = fromSelect.value === String(y) && toSelect.value === String(y);
+      fromSelect.value = String(only ? years[0] : y);
+      toSelect.value = String(only ? years[years.length - 1] : y);
+      if (PERMALINK.test(location.hash)) {
+        try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
+      }
+      apply();
+    });
+    bars[y] = bar;
+    axis.append(bar);
+  });
+
   function readFragment() {
     if (PERMALINK.test(location.hash)) {  // a permalink: every event shown, the target scrolled to and highlighted
       search.value = ""; typeSelect.value = ""; actorSelect.value = "";
@@ -264,6 +293,8 @@
       if (ok) { shown += 1; perYear[e.year] = (perYear[e.year] || 0) + 1; }
     });
     years.forEach(function (y) {
+      bars[y].classList.toggle("in-range", y >= Math.min(from, to) && y <= Math.max(from, to));
+      bars[y].classList.toggle("has-shown", Boolean(perYear[y]));
       sections[y].hidden = !perYear[y];
       sections[y].querySelector(".year-count").textContent = plural(perYear[y] || 0, "event");
     });
