@@ -140,3 +140,73 @@ def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Pat
     _save(page, tmp_path, "index-phone.png")
     assert problems == []
     page.close()
+
+
+@pytest.fixture
+def named_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A published 12-event package: its first place has each side's names, its first statement is about no event."""
+    pkg = tmp_path / "pkg"
+    make_synthetic.make(12, pkg)
+    set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
+    set_cells(pkg, "statements", 2, event_id="", text="A statement about no single event, with a unique word: quokka.")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767323045")
+    return pkg, publish(pkg, tmp_path / "dist").directory / "index.html"
+
+
+def test_page_names_permalinks_highlights_and_loose_statements(browser, named_release: tuple[Path, Path], tmp_path: Path) -> None:
+    pkg, index = named_release
+    place = records(pkg, "places")[0]["place_id"]
+    at_place = [r["event_id"] for r in records(pkg, "events") if r["place_id"] == place]
+    assert at_place
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.goto(index.as_uri())
+
+    # Each side's name is shown, and a search in Armenian or Azerbaijani script finds the events there.
+    assert page.locator(f"#{at_place[0]} p.place").text_content() == "Stepanakert · Ստեփանակերտ · Xankəndi · Степанакерт"
+    for query in ("Ստեփանակերտ", "Xankəndi", "степанакерт"):
+        page.fill("#search", query)
+        assert sorted(page.locator("article.event:not([hidden])").evaluate_all("a => a.map(e => e.id)")) == sorted(at_place), query
+    # Matches are highlighted.
+    page.fill("#search", "synthetic")
+    assert page.locator("article.event:not([hidden]) h3.event-title mark").count() == _visible(page)
+    page.fill("#search", "")
+    assert page.locator("mark").count() == 0
+
+    # A statement without an event has its own section; the header counts every statement.
+    loose = page.locator("#statements-without-event li.statement")
+    assert loose.count() == 1 and "quokka" in (loose.text_content() or "")
+    assert f"{len(records(pkg, 'statements'))} statements" in (page.text_content("#meta") or "")
+
+    # A permalink scrolls to its event and highlights it, on load and on a link.
+    target = [r["event_id"] for r in records(pkg, "events") if r["event_id"] not in at_place][-1]
+    page.goto(index.as_uri() + f"#{target}")
+    page.reload()
+    assert page.locator(f"#{target}").get_attribute("class").split().count("is-target") == 1
+    top = page.evaluate(f"document.getElementById('{target}').getBoundingClientRect().top")
+    assert page.evaluate("document.querySelector('.controls').getBoundingClientRect().bottom") <= top < 1000 / 3  # in view, below the controls
+    assert _visible(page) == len(records(pkg, "events"))
+    page.locator(f"#{at_place[0]} a.permalink").click()
+    assert "is-target" in page.locator(f"#{at_place[0]}").get_attribute("class") and "is-target" not in page.locator(f"#{target}").get_attribute("class")
+
+    # The overview axis: a bar per year, sized by its events; a click shows only that year, a second click all years.
+    per_year = Counter(r["date_start"][:4] for r in records(pkg, "events"))
+    bars = page.locator("#axis .axis-bar")
+    assert bars.evaluate_all("b => b.map(x => x.dataset.year)") == sorted(per_year)
+    busiest = max(per_year, key=lambda y: (per_year[y], y))
+    page.locator(f'#axis .axis-bar[data-year="{busiest}"]').click()
+    assert _visible(page) == per_year[busiest] and page.input_value("#year-from") == page.input_value("#year-to") == busiest
+    page.locator(f'#axis .axis-bar[data-year="{busiest}"]').click()
+    assert _visible(page) == len(records(pkg, "events"))
+    page.close()
+    assert problems == []
+
+    # Without JavaScript the list is still there, as plain HTML.
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(index.as_uri())
+    assert plain.locator("ol.plain-list > li").count() == len(records(pkg, "events"))
+    assert "Ստեփանակերտ" in (plain.locator(f"#plain-{at_place[0]}").text_content() or "")
+    context.close()

@@ -44,6 +44,7 @@ class EventView:
     statements: dict[str, list[Row]] = field(default_factory=dict)  # event -> statements by date, then ID
     corroboration: pd.DataFrame | None = None  # policy.trust.corroboration, when the package has publishers
     event_place: dict[str, str | None] = field(default_factory=dict)  # event -> place_id
+    unlinked: list[Row] = field(default_factory=list)  # statements about no event, by date, then ID
 
     @classmethod
     def build(cls, tables: Mapping[str, pa.Table], schemas: Mapping[str, TableSchema]) -> EventView:
@@ -62,6 +63,8 @@ class EventView:
         for r in sorted(_rows(tables, "statements"), key=lambda s: (s["date_start"], s["statement_id"])):
             if r.get("event_id"):
                 view.statements.setdefault(r["event_id"], []).append(r)
+            else:
+                view.unlinked.append(r)
         view.corroboration = corroboration_of_arrow(tables) if "publishers" in tables else None
         return view
 
@@ -77,6 +80,16 @@ class EventView:
         """A table's name fields in schema order: ``name`` and each side's form (``name_hy``, ``name_az``, ...)."""
         schema = self.schemas.get(table)
         return [n for n in schema.field_names if n == "name" or n.startswith("name_")] if schema else []
+
+    def other_names(self, table: str, key: str | None) -> list[str]:
+        """A place's or actor's names on each side (name_hy, name_az, ...), distinct, without the main name."""
+        row = (self.places if table == "places" else self.actors).get(key or "") or {}
+        names: list[str] = []
+        for n in self.name_fields(table):
+            value = row.get(n)
+            if n != "name" and value and value != row.get("name") and value not in names:
+                names.append(value)
+        return names
 
     def joined_columns(self) -> list[str]:
         """The names of the columns joined() adds, in order."""

@@ -105,6 +105,19 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
     def by_role(pair: tuple[str, str]) -> tuple[int, str, str]:
         return role_order.get(pair[0], len(role_order)), view.actor_name(pair[1]).casefold(), pair[1]
 
+    def statement(s: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": s["statement_id"],
+            "when": when(s["date_start"], s.get("date_end"), s["date_precision"], s.get("date_edtf") or ""),
+            "speaker": view.actor_name(s["speaker_id"]),
+            "behalf": view.actor_name(s["on_behalf_of_id"]) if s.get("on_behalf_of_id") not in (None, s["speaker_id"]) else "",
+            "act": s["speech_act"],
+            "kind": s["text_kind"],
+            "quoted": s["text_kind"] != PARAPHRASE,
+            "text": s["text"],
+            "source": source(s["source_id"]),
+        }
+
     events = []
     for e in sorted(view.events, key=lambda e: (e["date_start"], e["date_end"] or e["date_start"], e["event_id"])):
         key = e["event_id"]
@@ -119,21 +132,12 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
             "edtf": e.get("date_edtf") or "",
             "year": e["date_start"].year,
             "place": view.place_name(e.get("place_id")),
+            "placeNames": view.other_names("places", e.get("place_id")),
             "fatalities": _fatalities(e),
             "notes": e.get("notes") or "",
             "actors": [[role, a] for role, a in sorted(view.event_actors.get(key, []), key=by_role)],
             "sources": [source(s) for s in view.source_ids(key)],
-            "statements": [{
-                "id": s["statement_id"],
-                "when": when(s["date_start"], s.get("date_end"), s["date_precision"], s.get("date_edtf") or ""),
-                "speaker": view.actor_name(s["speaker_id"]),
-                "behalf": view.actor_name(s["on_behalf_of_id"]) if s.get("on_behalf_of_id") not in (None, s["speaker_id"]) else "",
-                "act": s["speech_act"],
-                "kind": s["text_kind"],
-                "quoted": s["text_kind"] != PARAPHRASE,
-                "text": s["text"],
-                "source": source(s["source_id"]),
-            } for s in view.statements.get(key, [])],
+            "statements": [statement(s) for s in view.statements.get(key, [])],
         })
     used = sorted({a for e in events for _, a in e["actors"]}, key=lambda a: (view.actor_name(a).casefold(), a))
     licence: dict[str, Any] = next(iter(descriptor.get("licenses") or []), {})
@@ -149,8 +153,10 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
         "badged": [v for v in enum_of(view.schemas, "events", "verification") if v != CONFIRMED],
         "kinds": _choices(view, "statements", "text_kind"),
         "actors": {a: view.actor_name(a) for a in used},
-        "counts": {"statements": sum(len(e["statements"]) for e in events), "sources": len(view.sources)},
+        "actorNames": {a: names for a in used if (names := view.other_names("actors", a))},
+        "counts": {"statements": sum(len(e["statements"]) for e in events) + len(view.unlinked), "sources": len(view.sources)},
         "events": events,
+        "unlinked": [statement(s) for s in view.unlinked],
     }
 
 
@@ -176,4 +182,25 @@ def render_page(view: EventView, descriptor: dict[str, Any]) -> str:
         "css": template("page.css"),
         "data": embed_json(data),
         "script": script,
+        "fallback": fallback(data),
     })
+
+
+def fallback(data: dict[str, Any]) -> str:
+    """The list as plain HTML, for a browser without JavaScript: each event's date, title, place and summary, by year."""
+    parts = ['<p class="noscript-note">JavaScript is off: here is the plain list. Filters, search and sources need JavaScript; '
+             'the same data is in data/*.csv and exports/ next to this file.</p>']
+    year = None
+    for e in data["events"]:
+        if e["year"] != year:
+            if year is not None:
+                parts.append("</ol>")
+            year = e["year"]
+            parts.append(f'<h2 class="year-heading">{year}</h2><ol class="plain-list">')
+        place = " · ".join([e["place"], *e["placeNames"]]) if e["place"] else ""
+        parts.append(f'<li id="plain-{html.escape(e["id"])}"><p class="event-meta">{html.escape(e["when"])}'
+                     + (f" · {html.escape(place)}" if place else "") + f'</p><h3 class="event-title">{html.escape(e["title"])}</h3>'
+                     f'<p class="summary">{html.escape(e["summary"])}</p></li>')
+    if year is not None:
+        parts.append("</ol>")
+    return "\n".join(parts)

@@ -43,9 +43,16 @@
     return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
   }
 
+  var actorNames = data.actorNames || {};
+  function actorLabel(id) {
+    // The main name, then each side's form: "Stepanakert / Ստեփանակերտ · Xankəndi · Степанакерт".
+    var others = actorNames[id] || [];
+    return (data.actors[id] || id) + (others.length ? " (" + others.join(" · ") + ")" : "");
+  }
+
   function actorLine(event) {
     var byRole = {};
-    event.actors.forEach(function (pair) { (byRole[pair[0]] = byRole[pair[0]] || []).push(data.actors[pair[1]] || pair[1]); });
+    event.actors.forEach(function (pair) { (byRole[pair[0]] = byRole[pair[0]] || []).push(actorLabel(pair[1])); });
     var p = el("p", "actors");
     data.roles.forEach(function (role) {
       var names = byRole[role[0]];
@@ -75,9 +82,15 @@
   function statementsBlock(event) {
     var details = el("details", "statements");
     details.append(el("summary", null, plural(event.statements.length, "statement")));
+    details.append(statementList(event.statements));
+    return details;
+  }
+
+  function statementList(statements) {
     var list = el("ol", "statement-list");
-    event.statements.forEach(function (s) {
+    statements.forEach(function (s) {
       var item = el("li", "statement");
+      item.id = s.id;
       var head = el("p", "statement-head");
       head.append(el("span", "badge statement-badge", s.act), el("strong", "speaker", s.speaker));
       if (s.behalf) head.append(el("span", "behalf", " for " + s.behalf));
@@ -89,8 +102,7 @@
       item.append(head, quote, foot);
       list.append(item);
     });
-    details.append(list);
-    return details;
+    return list;
   }
 
   function card(event) {
@@ -106,7 +118,7 @@
       meta.append(badge);
     }
     article.append(meta, el("h3", "event-title", event.title));
-    if (event.place) article.append(el("p", "place", event.place));
+    if (event.place) article.append(el("p", "place", [event.place].concat(event.placeNames || []).join(" · ")));
     if (event.corroboration) article.append(el("p", "corroboration", event.corroboration.charAt(0).toUpperCase() + event.corroboration.slice(1) + "."));
     article.append(el("p", "summary", event.summary));
     if (event.actors.length) article.append(actorLine(event));
@@ -116,7 +128,11 @@
     if (event.statements.length) more.append(statementsBlock(event));
     if (event.sources.length) more.append(sourcesBlock(event));
     article.append(more);
-    var id = el("p", "event-id", event.id);
+    var id = el("p", "event-id");
+    var permalink = el("a", "permalink", event.id);
+    permalink.href = "#" + event.id;
+    permalink.title = "Link to this event";
+    id.append(permalink);
     article.append(id);
     return article;
   }
@@ -138,7 +154,8 @@
     var node = card(event);
     sections[event.year].lastChild.append(node);
     var words = [event.title, event.summary, event.place, event.notes, event.when, event.id, typeLabels[event.type]]
-      .concat(event.actors.map(function (p) { return data.actors[p[1]] || ""; }))
+      .concat(event.placeNames || [])
+      .concat(event.actors.map(function (p) { return actorLabel(p[1]); }))
       .concat(event.statements.map(function (s) { return s.speaker + " " + s.behalf + " " + s.text; }))
       .concat(event.sources.map(function (s) { return s.title + " " + s.publisher; }));
     return { event: event, node: node, text: fold(words.join(" \u0001 ")), actors: new Set(event.actors.map(function (p) { return p[1]; })) };
@@ -146,6 +163,23 @@
   var empty = el("p", "empty", "No events match these filters.");
   empty.hidden = true;
   main.append(empty);
+  if ((data.unlinked || []).length) {
+    var loose = el("section", "unlinked");
+    loose.id = "statements-without-event";
+    loose.append(el("h2", "year-heading", "Statements not about a single event (" + data.unlinked.length + ")"), statementList(data.unlinked));
+    main.append(loose);
+  }
+
+  // Highlight the search terms in titles, summaries and statement texts (as <mark> elements around text nodes).
+  function highlight(node, terms) {
+    var text = node.dataset.text === undefined ? (node.dataset.text = node.textContent) : node.dataset.text;
+    node.textContent = "";
+    if (!terms.length) { node.textContent = text; return; }
+    var pattern = new RegExp("(" + terms.map(function (t) { return t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|") + ")", "giu");
+    text.split(pattern).forEach(function (part, i) {
+      node.append(i % 2 ? el("mark", null, part) : document.createTextNode(part));
+    });
+  }
 
   // Controls: options carry counts; the state lives in the URL's fragment so a view can be shared.
   var search = document.getElementById("search");
@@ -169,7 +203,42 @@
   years.forEach(function (y) { option(fromSelect, y, y); option(toSelect, y, y); });
   if (years.length) toSelect.value = String(years[years.length - 1]);
 
+  var PERMALINK = /^#((evt|stm)_[0-9]+)$/;
+
+  // The overview axis: one bar per year, its height the number of events; a click shows only that year (again: all years).
+  var axis = document.getElementById("axis");
+  var perYearAll = {};
+  events.forEach(function (e) { perYearAll[e.year] = (perYearAll[e.year] || 0) + 1; });
+  var most = Math.max.apply(null, years.map(function (y) { return perYearAll[y]; }).concat([1]));
+  var bars = {};
+  years.forEach(function (y) {
+    var bar = el("button", "axis-bar");
+    bar.type = "button";
+    bar.dataset.year = String(y);
+    bar.title = y + ": " + plural(perYearAll[y], "event");
+    bar.setAttribute("aria-label", bar.title);
+    var fill = el("span", "axis-fill");
+    fill.style.height = Math.max(4, Math.round(100 * perYearAll[y] / most)) + "%";
+    bar.append(fill, el("span", "axis-year", String(y).slice(-2)));
+    bar.addEventListener("click", function () {
+      var only = fromSelect.value === String(y) && toSelect.value === String(y);
+      fromSelect.value = String(only ? years[0] : y);
+      toSelect.value = String(only ? years[years.length - 1] : y);
+      if (PERMALINK.test(location.hash)) {
+        try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
+      }
+      apply();
+    });
+    bars[y] = bar;
+    axis.append(bar);
+  });
+
   function readFragment() {
+    if (PERMALINK.test(location.hash)) {  // a permalink: every event shown, the target scrolled to and highlighted
+      search.value = ""; typeSelect.value = ""; actorSelect.value = "";
+      if (years.length) { fromSelect.value = String(years[0]); toSelect.value = String(years[years.length - 1]); }
+      return;
+    }
     var params = new URLSearchParams(location.hash.slice(1));
     search.value = params.get("q") || "";
     typeSelect.value = typeCounts[params.get("type")] ? params.get("type") : "";
@@ -178,7 +247,19 @@
     if (years.indexOf(Number(params.get("to"))) >= 0) toSelect.value = params.get("to");
   }
 
+  function showTarget() {
+    var found = PERMALINK.exec(location.hash);
+    var target = found && document.getElementById(found[1]);
+    document.querySelectorAll(".is-target").forEach(function (n) { n.classList.remove("is-target"); });
+    if (!target) return;
+    var holder = target.closest("details");
+    if (holder) holder.open = true;
+    target.classList.add("is-target");
+    target.scrollIntoView({ block: "start" });
+  }
+
   function writeFragment() {
+    if (PERMALINK.test(location.hash)) return;  // keep a permalink until the reader changes a filter
     var params = new URLSearchParams();
     if (search.value.trim()) params.set("q", search.value.trim());
     if (typeSelect.value) params.set("type", typeSelect.value);
@@ -193,6 +274,7 @@
 
   function apply() {
     var terms = fold(search.value).split(/\s+/).filter(Boolean);
+    var raw = search.value.trim().split(/\s+/).filter(Boolean);
     var type = typeSelect.value;
     var actor = actorSelect.value;
     var from = Number(fromSelect.value) || -Infinity;
@@ -204,9 +286,15 @@
       var ok = (!type || e.type === type) && (!actor || item.actors.has(actor)) && e.year >= Math.min(from, to) && e.year <= Math.max(from, to) &&
         terms.every(function (t) { return item.text.indexOf(t) >= 0; });
       item.node.hidden = !ok;
+      if (ok || item.marked) {
+        item.node.querySelectorAll(".event-title, .summary, .statement-text").forEach(function (n) { highlight(n, ok ? raw : []); });
+        item.marked = ok && raw.length > 0;
+      }
       if (ok) { shown += 1; perYear[e.year] = (perYear[e.year] || 0) + 1; }
     });
     years.forEach(function (y) {
+      bars[y].classList.toggle("in-range", y >= Math.min(from, to) && y <= Math.max(from, to));
+      bars[y].classList.toggle("has-shown", Boolean(perYear[y]));
       sections[y].hidden = !perYear[y];
       sections[y].querySelector(".year-count").textContent = plural(perYear[y] || 0, "event");
     });
@@ -216,7 +304,12 @@
   }
 
   [search, typeSelect, actorSelect, fromSelect, toSelect].forEach(function (control) {
-    control.addEventListener(control === search ? "input" : "change", apply);
+    control.addEventListener(control === search ? "input" : "change", function () {
+      if (PERMALINK.test(location.hash)) {
+        try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
+      }
+      apply();
+    });
   });
   document.getElementById("reset").addEventListener("click", function () {
     search.value = "";
@@ -225,7 +318,7 @@
     if (years.length) { fromSelect.value = String(years[0]); toSelect.value = String(years[years.length - 1]); }
     apply();
   });
-  window.addEventListener("hashchange", function () { readFragment(); apply(); });
+  window.addEventListener("hashchange", function () { readFragment(); apply(); showTarget(); });
 
   var contestedCounts = data.contested.map(function (v) {
     var n = events.filter(function (e) { return e.verification === v; }).length;
@@ -240,4 +333,5 @@
     (data.licence ? ". Data licence: " + data.licence + "." : ".") + " Every event lists its sources; statements are attributed to their speakers.";
   readFragment();
   apply();
+  showTarget();
 })();
