@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -398,3 +399,101 @@ def test_a_source_date_epoch_that_is_not_a_sane_ascii_number_is_a_usage_error(pa
     assert result.exit_code == 2
     assert "Error: SOURCE_DATE_EPOCH must be whole seconds since 1970 in ASCII digits" in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+# --- verdicts: a repeat is reported on the later rows only, naming the first -----------------------
+
+
+def test_a_unique_value_repeated_is_reported_on_the_later_rows_naming_the_first(package: Path) -> None:
+    rows = read_rows(package, "publishers")
+    name = rows[0].index("name")
+    rows[3][name] = rows[1][name]
+    rows[4][name] = rows[1][name]
+    write_rows(package, "publishers", rows)
+    result = run("validate", str(package), "--format", "json")
+    dup = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "duplicate-value"]
+    assert [(i["table"], i["line"], i["field"]) for i in dup] == [("publishers", 4, "name"), ("publishers", 5, "name")]
+    assert dup[0]["message"] == f"{rows[1][name]!r} already appears on line 2"
+
+
+def test_a_repeated_primary_key_names_the_line_of_the_first(package: Path) -> None:
+    rows = read_rows(package, "retired_ids")
+    write_rows(package, "retired_ids", rows + [rows[1]])
+    result = run("validate", str(package), "--format", "json")
+    dup = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "duplicate-key"]
+    assert [(i["table"], i["line"], i["field"], i["message"]) for i in dup] == [
+        ("retired_ids", len(rows) + 1, "id", f"{rows[1][0]!r} the primary key already appears on line 2")]
+
+
+# --- diff: a release zip is extracted only as far as the package uses it, within limits -------------
+
+
+def _zip_of(pkg: Path, target: Path, extra: dict[str, bytes] | None = None, patch=None) -> Path:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(pkg.rglob("*")):
+            if path.is_file():
+                zf.write(path, f"{RELEASE}/" + path.relative_to(pkg).as_posix())
+        for name, data in (extra or {}).items():
+            zf.writestr(f"{RELEASE}/{name}", data)
+    if patch is not None:
+        data = bytearray(target.read_bytes())
+        at = data.index(b"PK\x01\x02")  # the first central directory entry
+        patch(data, at)
+        target.write_bytes(bytes(data))
+    return target
+
+
+def test_members_the_package_does_not_use_are_never_extracted(package: Path, tmp_path: Path) -> None:
+    archive = _zip_of(package, tmp_path / "r.zip", {"junk.bin": b"\0" * (64 << 20)})  # 64 MiB of zeros, unused
+    result = run("diff", str(archive), str(package), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_zip_bomb_in_a_used_member_is_zip_too_large(package: Path, tmp_path: Path) -> None:
+    rows = read_rows(package, "places")
+    write_rows(package, "places", rows + [rows[1][:1] + ["x" * (8 << 20)] + rows[1][2:]])
+    archive = _zip_of(package, tmp_path / "r.zip")
+    result = run("diff", str(archive), str(package))
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"Error: zip-too-large: {archive}: {RELEASE}/data/places.csv unpacks ")
+
+
+@pytest.mark.parametrize("patch,message", [
+    (lambda d, at: d.__setitem__(slice(at + 8, at + 10), (1).to_bytes(2, "little")), "is encrypted"),
+    (lambda d, at: d.__setitem__(slice(at + 10, at + 12), (97).to_bytes(2, "little")), "cannot extract"),
+], ids=["encrypted", "unsupported-compression"])
+def test_an_encrypted_or_unsupported_zip_is_zip_invalid(package: Path, tmp_path: Path, patch, message: str) -> None:
+    archive = _zip_of(package, tmp_path / "r.zip", patch=patch)
+    result = run("diff", str(archive), str(package))
+    assert result.exit_code == 3 and result.stderr.startswith("Error: zip-invalid:") and message in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("encoding,label", [("utf-16", "UTF-16 LE"), ("utf-32", "UTF-32 LE"), ("utf-16-be", "UTF-16 BE")])
+def test_a_utf16_or_utf32_file_is_named_once_and_not_cascaded(package: Path, encoding: str, label: str) -> None:
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    _bytes(package, "places", lambda d: bom + d.decode("utf-8").encode(encoding))
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1
+    assert _issues(result) == [("encoding-error", "places", 1, None)]
+    assert json.loads(result.stdout)["issues"][0]["message"] == f"the file is {label} (its byte-order mark says so); save it as UTF-8"
+
+
+@pytest.mark.parametrize("text", ["a\u0085b", "line\u2028sep", "zero\u200bwidth", "bidi\u202eflip", "iso\u2066late", "\ufeff=SUM(A1)",
+                                  "\uff1dSUM(A1)", "cmd|' /C calc'!A0", "x CMD|y"])
+def test_invisible_characters_and_hidden_formulas_are_unsafe_text(package: Path, text: str) -> None:
+    set_cells(package, "events", 3, notes=text)
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1
+    assert _issues(result) == [("unsafe-text", "events", 3, "notes")]
+
+
+def test_a_parse_error_does_not_cascade_into_foreign_key_errors_elsewhere(package: Path) -> None:
+    _bytes(package, "events", lambda d: d.replace(b"\nevt_000001,", b'\n"evt_000001,', 1))  # a quote never closed: rows lost
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1
+    found = _issues(result)
+    assert ("parse-error", "events", 3, None) in found
+    assert not [f for f in found if f[0] == "foreign-key"]
+    unchecked = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "references-unchecked"]
+    assert {i["table"] for i in unchecked} >= {"event_actors", "event_sources", "statements"}
+    assert unchecked[0]["message"] == "foreign keys into events were not checked: that file failed to parse"

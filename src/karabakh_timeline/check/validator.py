@@ -14,7 +14,7 @@ import pandera.pandas as pa
 from karabakh_timeline.check.rules import Context, run_rules
 from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.typed import TypedTable, read_typed
-from karabakh_timeline.schema.descriptor import PackageError, open_package
+from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
 from karabakh_timeline.schema.pandera_compiler import compile_schema
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
@@ -44,6 +44,32 @@ def _message(t: TypedTable, code_name: str, field: str | None, shown: str | None
         fk = next(fk for fk in t.schema.foreign_keys if ",".join(fk.fields) == field)
         return template.message(value=shown, target=f"{fk.resource}.{','.join(fk.reference_fields)}")
     return template.message(value=shown)
+
+
+def _firsts_only_later(t: TypedTable, issues: list[Issue]) -> list[Issue]:
+    """duplicate-value and duplicate-key on every repeat but the first, each naming the line of the first occurrence."""
+    repeats = [i for i in issues if i.code in ("duplicate-value", "duplicate-key")]
+    if not repeats:
+        return issues
+    first: dict[tuple[str, str | None, str | None], int] = {}
+    for field in {i.field for i in repeats if i.field}:
+        names = field.split(",")
+        for row in range(len(t.frame)):  # only tables with repeats pay for this loop
+            shown = ",".join(cell_text(t.frame.at[row, n]) or "" for n in names) if len(names) > 1 else cell_text(t.frame.at[row, field])
+            key = (field, shown)
+            for code_name in ("duplicate-value", "duplicate-key"):
+                first.setdefault((code_name, *key), int(t.lines[row]))
+    kept = []
+    for issue in issues:
+        if issue.code not in ("duplicate-value", "duplicate-key"):
+            kept.append(issue)
+            continue
+        line = first.get((issue.code, issue.field, issue.value))
+        if line is None or line == issue.line:
+            continue  # the first occurrence is not a duplicate
+        message = code(issue.code).message(value=issue.value, first=line)
+        kept.append(Issue(issue.code, message, issue.table, issue.line, issue.field, issue.value, issue.severity))
+    return kept
 
 
 def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache: dict | None = None) -> list[Issue]:
@@ -80,8 +106,20 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
         if found not in _MESSAGES:
             continue  # dtype checks are off; nothing else is expected
         shown = cell_text(value)
-        issues.append(Issue(found, _message(t, found, field, shown), t.name, int(t.lines[row]), field, shown))
-    return issues
+        message = "" if found in ("duplicate-value", "duplicate-key") else _message(t, found, field, shown)
+        issues.append(Issue(found, message, t.name, int(t.lines[row]), field, shown))
+    return _firsts_only_later(t, issues)
+
+
+def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
+    """One warning per table whose foreign keys into a table that failed to parse were not checked."""
+    out = []
+    for name, resource in package.resources.items():
+        targets = sorted({fk.resource for fk in resource.schema.foreign_keys if fk.resource in damaged and fk.resource != name})
+        if targets:
+            out.append(Issue("references-unchecked", code("references-unchecked").message(targets=", ".join(targets)), name,
+                             severity="warning"))
+    return out
 
 
 def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None) -> Report:
@@ -97,7 +135,9 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         for t in tables.values():
             issues += t.issues
         readable = {name: t for name, t in tables.items() if t.readable}
-        frames = {name: t.frame for name, t in readable.items()}
+        damaged = {name for name, t in readable.items() if any(i.code == "parse-error" for i in t.issues)}
+        frames = {name: t.frame for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
+        issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
         for found in pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()):
             issues += found

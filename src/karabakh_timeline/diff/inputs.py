@@ -60,6 +60,34 @@ def _unsafe_member(name: str) -> bool:
     return name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name)) or ".." in parts
 
 
+MAX_ZIP_BYTES = 4 * 1024 ** 3  # uncompressed bytes a release zip may unpack to (the timeline's is a few megabytes)
+MAX_ZIP_RATIO = 200  # uncompressed / compressed, for members above a megabyte: more is a zip bomb, not CSV
+
+
+def _check_size(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip whose used members unpack to more than MAX_ZIP_BYTES or compress more than MAX_ZIP_RATIO."""
+    total = sum(info.file_size for info in members)
+    if total > MAX_ZIP_BYTES:
+        raise PackageError(Issue("zip-too-large", f"{path}: the package's files unpack to {total:,} bytes, above the limit of "
+                                 f"{MAX_ZIP_BYTES:,}", value=str(path)))
+    for info in members:
+        if info.file_size > 1 << 20 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise PackageError(Issue("zip-too-large", f"{path}: {info.filename} unpacks {info.file_size // max(info.compress_size, 1):,} "
+                                     f"times its compressed size (limit {MAX_ZIP_RATIO})", value=info.filename))
+
+
+def _extract(archive: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo, target: Path) -> None:
+    """Stream one member to target; encrypted, unsupported or damaged members are zip-invalid."""
+    if info.flag_bits & 0x1:
+        raise PackageError(Issue("zip-invalid", f"{path}: {info.filename} is encrypted; release zips never are", value=info.filename))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with archive.open(info) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, ValueError) as exc:  # CRC, truncation, compression
+        raise PackageError(Issue("zip-invalid", f"{path}: cannot extract {info.filename}: {exc}", value=info.filename)) from exc
+
+
 def _from_zip(path: Path, workdir: Path) -> Path:
     """Extract a release zip safely; the package is at its root or inside one top-level folder."""
     try:
@@ -84,16 +112,13 @@ def _from_zip(path: Path, workdir: Path) -> Path:
                                          value=str(path)))
             prefix = nested[0][: -len(DESCRIPTOR)]
         dest = workdir / "zip"
-        for info in members:
-            if info.is_dir() or not info.filename.startswith(prefix):
-                continue
-            target = dest / info.filename[len(prefix):]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:  # a CRC error, a truncated member
-                raise PackageError(Issue("zip-invalid", f"{path}: cannot extract {info.filename}: {exc}", value=info.filename)) from exc
+        by_name = {info.filename: info for info in members if not info.is_dir()}
+        _extract(archive, path, by_name[prefix + DESCRIPTOR], dest / DESCRIPTOR)
+        wanted = {posixpath.normpath(prefix + rel) for rel in _referenced_paths(dest / DESCRIPTOR)}
+        used = [by_name[n] for n in sorted(wanted) if n in by_name]  # members the package does not use are never extracted
+        _check_size(path, [by_name[prefix + DESCRIPTOR], *used])
+        for info in used:
+            _extract(archive, path, info, dest / info.filename[len(prefix):])
     return dest / DESCRIPTOR
 
 

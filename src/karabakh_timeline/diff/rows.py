@@ -134,7 +134,10 @@ def _dedupe(table: pa.Table, key: tuple[str, ...], label: str, lines: np.ndarray
         dups = np.setdiff1d(np.asarray(keys["__row"]), firsts)
         shown = [",".join("" if v is None else str(v) for v in r.values()) for r in table.select(list(key)).take(pa.array(dups)).to_pylist()]
         template = code("duplicate-key")
-        warnings += side_warnings(label, name, [Issue("duplicate-key", template.message(value=v) + "; only the first is compared",
+        first_rows = np.asarray(keys["__row"])[np.isin(np.asarray(keys["__row"]), firsts)]
+        first_shown = [",".join("" if v is None else str(v) for v in r.values()) for r in table.select(list(key)).take(pa.array(first_rows)).to_pylist()]
+        first_line = dict(zip(first_shown, (int(lines[i]) for i in first_rows), strict=True))
+        warnings += side_warnings(label, name, [Issue("duplicate-key", template.message(value=v, first=first_line.get(v, "?")) + "; only the first is compared",
                                                       name, int(lines[i]), ",".join(key), v) for i, v in zip(dups, shown, strict=True)])
     return firsts
 

@@ -6,11 +6,15 @@ derived text too, guards every cell that does.
 from __future__ import annotations
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+WIDE_FORMULA_STARTS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")  # fullwidth = + - @: some spreadsheets fold them to ASCII
+INVISIBLE_PREFIX = "\ufeff\u200b"  # a BOM or zero-width space in front of a formula hides it from a plain startswith
+DDE = "cmd|"  # the dynamic data exchange form (cmd|' /C calc'!A0), case-insensitive
 
 
 def starts_formula(text: str) -> bool:
     """True when a spreadsheet would run text as a formula."""
-    return text.startswith(FORMULA_STARTS)
+    bare = text.lstrip(INVISIBLE_PREFIX)
+    return bare.startswith(FORMULA_STARTS) or bare.startswith(WIDE_FORMULA_STARTS) or DDE in text.lower()
 
 
 def guard_formula(value: str) -> str:

@@ -21,6 +21,8 @@ from karabakh_timeline.schema.descriptor import Resource
 from karabakh_timeline.support.files import BOM
 from karabakh_timeline.vocabulary.issues import Issue
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 LE"), (codecs.BOM_UTF32_BE, "UTF-32 BE"), (codecs.BOM_UTF16_LE, "UTF-16 LE"),
+              (codecs.BOM_UTF16_BE, "UTF-16 BE"))  # UTF-32 LE first: its BOM starts with UTF-16 LE's
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising
 _BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
 _SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan
@@ -191,6 +193,10 @@ def read_table(resource: Resource) -> RawTable:
         return RawTable(name, {}, np.empty(0, np.int64), [unreadable], False)
     if not scan.size:
         return RawTable(name, {}, np.empty(0, np.int64), [Issue("empty-file", "the file is empty; it needs at least the header", name, 1)], False)
+    wide = next((label for bom, label in _WIDE_BOMS if scan.first_line.startswith(bom)), None)
+    if wide is not None:  # otherwise every byte pair would be an encoding error, and the cause never named
+        issue = Issue("encoding-error", f"the file is {wide} (its byte-order mark says so); save it as UTF-8", name, 1, value=wide)
+        return RawTable(name, {}, np.empty(0, np.int64), [issue], False)
     if data is not None:  # bad bytes: work on a repaired copy in memory (such files are small or broken anyway)
         data, issues = _byte_issues(name, data)
         first = data.split(b"\n", 1)[0]

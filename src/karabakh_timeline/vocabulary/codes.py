@@ -44,6 +44,8 @@ _CODES = [
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
+    Code("zip-too-large", READ, "error", "diff: the files a release zip's package uses unpack to more than 4 GiB, or one compresses more "
+         "than 200 to 1 (a zip bomb, not CSV)."),
     Code("zip-invalid", READ, "error", "diff: a release zip that cannot be opened or extracted."),
     Code("package-bundled", USAGE, "error", "format was pointed (or, without PATH outside a package, fell back) at the bundled, installed "
          "dataset, which commands never write to."),
@@ -75,15 +77,19 @@ _CODES = [
     Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength.",
          "{value!r} text length out of bounds (min {low}, max {high} characters)"),
     Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum.", "{value!r} outside the allowed range ({low} to {high})"),
-    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row.",
-         "{value!r} the value appears in an earlier row too"),
+    Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row (reported on every later row, "
+         "naming the line of the first).",
+         "{value!r} already appears on line {first}"),
     Code("country-code", CELL, "error", "Not an ISO 3166-1 alpha-3 country code."),
     Code("language-tag", CELL, "error", "Not a valid BCP-47 language tag."),
     Code("edtf-invalid", CELL, "error", "date_edtf is not a valid EDTF string."),
     # Keys.
-    Code("duplicate-key", TABLE, "error", "Two rows share a primary key.", "{value!r} the primary key appears in an earlier row too"),
+    Code("duplicate-key", TABLE, "error", "Two rows share a primary key (reported on every later row, naming the line of the first).", "{value!r} the primary key already appears on line {first}"),
     Code("foreign-key", TABLE, "error", "A reference to a row that does not exist in the referenced table.",
          "{value!r} not found in the referenced table ({target})"),
+    Code("references-unchecked", TABLE, "warning", "Foreign keys into a table whose file failed to parse were not checked (its rows "
+         "after the error are lost, so every reference to them would be reported).",
+         "foreign keys into {targets} were not checked: that file failed to parse"),
     # Timeline rules.
     Code("date-order", RULE, "error", "date_end is before date_start."),
     Code("date-precision", RULE, "error", "The dates do not fit date_precision (month precision must span the whole month, year the whole year)."),

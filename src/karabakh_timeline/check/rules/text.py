@@ -1,6 +1,7 @@
 """Rules on text cells: no stray spaces, control characters or formula starts; http(s) URLs; country and language codes."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
@@ -11,7 +12,7 @@ import pyarrow.compute as pc
 import pycountry
 
 from karabakh_timeline.check.rules.registry import Context, issues_at, rule
-from karabakh_timeline.policy.formula import FORMULA_STARTS, starts_formula
+from karabakh_timeline.policy.formula import DDE, FORMULA_STARTS, INVISIBLE_PREFIX, WIDE_FORMULA_STARTS, starts_formula
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.support.arrow import arrow, isin, value_set
 from karabakh_timeline.vocabulary.issues import Issue
@@ -23,9 +24,14 @@ def _text_fields(t: TypedTable) -> list[str]:
 
 # RE2 syntax (pyarrow): \pZ adds Unicode spaces such as NBSP, which RE2's \s leaves out.
 _FORMULA_CLASS = "".join(f"\\x{ord(c):02x}" for c in FORMULA_STARTS)  # policy.formula, as an RE2 character class
-_UNSAFE = rf"^[\s\pZ]|[\s\pZ]$|[\s\pZ]{{2}}|[\x00-\x1f\x7f]|^[{_FORMULA_CLASS}]"
+_WIDE_CLASS = "".join(f"\\x{{{ord(c):04x}}}" for c in WIDE_FORMULA_STARTS)
+# C1 controls, zero-width characters, line/paragraph separators, bidi embeddings and isolates, the BOM
+_INVISIBLE = r"[\x{80}-\x{9f}\x{200b}-\x{200f}\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{feff}]"
+_UNSAFE = (rf"^[\s\pZ]|[\s\pZ]$|[\s\pZ]{{2}}|[\x00-\x1f\x7f]|^[{_FORMULA_CLASS}]|^[{_WIDE_CLASS}]|{_INVISIBLE}"
+           r"|(?i:cmd\|)")
 
 
+_INVISIBLE_RE = re.compile("[\x80-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACE = np.array([9, 10, 11, 12, 13, 32], dtype=np.uint8)
 _FORMULA = np.frombuffer("".join(FORMULA_STARTS).encode("ascii"), dtype=np.uint8)
 
@@ -44,7 +50,7 @@ def _unsafe_chunk(chunk: pa.Array) -> np.ndarray:
     width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
     offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset:chunk.offset + n + 1].astype(np.int64)
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0]:offsets[-1]]
-    if len(data) and (data.min() < 0x20 or data.max() >= 0x7F):
+    if len(data) and (data.min() < 0x20 or data.max() >= 0x7F or pc.any(pc.match_substring(chunk, DDE, ignore_case=True)).as_py()):
         found = pc.match_substring_regex(chunk, _UNSAFE)
         return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
     starts, ends = offsets[:-1] - offsets[0], offsets[1:] - offsets[0]
@@ -80,11 +86,13 @@ def unsafe_text(ctx: Context) -> Iterator[Issue]:
 def _why(value: object) -> str:
     text = str(value)
     if starts_formula(text):
-        return f"(starts with {text[0]!r}, which a spreadsheet runs as a formula)"
+        return f"(starts with {text.lstrip(INVISIBLE_PREFIX)[:1]!r} or holds {DDE!r}, which a spreadsheet runs as a formula)"
     if text != text.strip():
         return "(leading or trailing space)"
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if any(ord(c) < 32 or 127 <= ord(c) <= 159 for c in text):
         return "(control character or line break)"
+    if _INVISIBLE_RE.search(text):
+        return "(an invisible character: zero-width, bidi control, line or paragraph separator, or BOM)"
     return "(double space)"
 
 
