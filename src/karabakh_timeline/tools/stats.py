@@ -5,7 +5,7 @@ from typing import Any
 
 import pandas as pd
 
-from karabakh_timeline.policy.trust import BASES, basis, corroboration
+from karabakh_timeline.policy.trust import BASES, bases, corroboration
 from karabakh_timeline.read.timeline import Timeline
 
 
@@ -25,7 +25,7 @@ def compute_stats(tl: Timeline) -> dict[str, Any]:
     frames = {name: f.astype({c: "string" for c in f.columns if isinstance(f[c].dtype, pd.CategoricalDtype)}) for name, f in frames.items()}
     corr = corroboration(frames)
     per_event_publishers = corr["originals"]
-    corr = corr.assign(basis=corr.apply(basis, axis=1) if len(corr) else pd.Series(dtype="string"),
+    corr = corr.assign(basis=bases(corr),
                        verification=events.set_index("event_id")["verification"].astype("string").reindex(corr.index))
     by_basis = {str(level): {b: int(((corr["verification"] == level) & (corr["basis"] == b)).sum()) for b in BASES}
                 for level in events["verification"].cat.categories if (corr["verification"] == level).any()}
