@@ -23,8 +23,13 @@
 # collectors are more lenient (they accept " 1", "2020-1-5", and match factor level "a" to " a"),
 # so cells are read as text and typed here, where every refusal is reported.
 .kt_integer_re <- "^[+-]?[0-9]{1,18}$"
-.kt_number_re <- "^([+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF)$"
+.kt_number_re <- "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$"
 .kt_date_re <- "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# The reading contract's strict CSV grammar (src/karabakh_timeline/read/contract.py, STRICT_CSV), with
+# possessive repeats so that PCRE never backtracks: a file outside it is refused, as the Python
+# readers refuse it (readr alone would read "Shu"sha as Shusha).
+.kt_field_re <- "(?:\"(?:[^\"]|\"\")*+\"|[^\",\\r\\n][^,\\r\\n]*+|)"
+.kt_record_re <- paste0(.kt_field_re, "(?:,", .kt_field_re, ")*+")
 .kt_url_re <- "^[A-Za-z][A-Za-z0-9+.-]*://"
 .kt_types <- c("string", "integer", "number", "date", "boolean")
 
@@ -146,6 +151,7 @@
       value <- as.Date(rep(NA_character_, length(text)))
       value[ok] <- as.Date(text[ok], format = "%Y-%m-%d")
       ok <- ok & !is.na(value) & format(value, "%Y-%m-%d") == text  # 2023-02-30 is not a day
+      ok <- ok & substr(text, 1L, 4L) != "0000"  # years 0001-9999, as in the Python loader (read/contract.py)
       value[!ok] <- NA
       list(value = value, bad = present & !ok, expected = "a date (YYYY-MM-DD)")
     },
@@ -175,11 +181,25 @@
            paste(shown, collapse = "\n  "), more)
 }
 
+# Stop, naming the line, when the file's bytes are outside the strict CSV grammar.
+.kt_check_grammar <- function(file, rel, name, encoding) {
+  text <- readChar(file, file.size(file), useBytes = TRUE)
+  if (!identical(toupper(encoding), "UTF-8")) text <- iconv(text, encoding, "UTF-8")
+  text <- sub("^\xef\xbb\xbf", "", text, useBytes = TRUE)
+  records <- paste0("^(?:", .kt_record_re, "\r?\n)*+")
+  if (grepl(paste0(records, "(?:", .kt_record_re, ")?\\z"), text, perl = TRUE, useBytes = TRUE)) return(invisible())
+  good <- regmatches(text, regexpr(records, text, perl = TRUE, useBytes = TRUE))
+  line <- nchar(good, type = "bytes") - nchar(gsub("\n", "", good, fixed = TRUE, useBytes = TRUE), type = "bytes") + 1L
+  .kt_stop("resource '", name, "' (", rel, "): line ", line, ": CSV cannot be parsed from here on ",
+           "(text after a closing quote, a quote never closed, or a bare CR)")
+}
+
 # Read one CSV file of a resource as text, checking header and structure.
 .kt_read_csv <- function(file, rel, name, field_names, na, encoding) {
   if (file.size(file) == 0) {
     .kt_stop("resource '", name, "' (", rel, "): the file is empty (no header)")
   }
+  .kt_check_grammar(file, rel, name, encoding)
   # Every column is read as text: the spec is explicit, so readr never guesses a type.
   spec <- do.call(readr::cols, c(stats::setNames(lapply(field_names, function(n) readr::col_character()), field_names),
                                  list(.default = readr::col_character())))

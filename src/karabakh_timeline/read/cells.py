@@ -1,6 +1,7 @@
 """Typing cells: strict conversion of string columns to the types their Table Schema declares.
 
-Conversions are vectorised with pyarrow compute. A cell that does not parse becomes null and a
+Conversions are vectorised with pyarrow compute, each gated by the reading contract's lexical
+forms (read/contract.py) so that every path gives one verdict. A cell that does not parse becomes null and a
 ``type-error`` issue; a missing value (one of the schema's missingValues) becomes null silently.
 """
 from __future__ import annotations
@@ -9,14 +10,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.read.contract import lexically_valid
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import BOOLEAN_FALSE, BOOLEAN_TRUE, type_info
 from karabakh_timeline.support.arrow import mask
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
 
-# Lexical forms accepted per type (Table Schema's defaults, without locale variants): the type table's.
-_INTEGER, _NUMBER, _DATE = (type_info(t).lexical or "" for t in ("integer", "number", "date"))
 
 
 def missing_mask(column: pa.ChunkedArray | pa.Array, schema: TableSchema) -> pa.ChunkedArray | pa.Array:
@@ -47,31 +47,34 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         if schema.missing_values == ("",) and isinstance(column, pa.ChunkedArray):
             return _null_where_empty(column), np.zeros(len(column), bool)
         return pc.if_else(missing, pa.scalar(None, column.type), column), np.zeros(len(column), bool)
-    if fld.type in ("integer", "date"):
-        # Arrow's own cast is strict (exact YYYY-MM-DD on the calendar; plain digits) but all or
-        # nothing: it types a clean column in one step, and only a column with a bad cell takes
-        # the cell-by-cell path below to find which.
+    shaped = lexically_valid(column, fld.type)  # the contract's gate, before any cast (Arrow alone reads 0x10 as 16)
+    if fld.type in ("integer", "date") and shaped is not None and pc.all(pc.or_(shaped, missing)).as_py() is not False:
+        # Every present cell has its lexical form: Arrow's cast types the column in one step (it is
+        # all or nothing, and also refuses days off the calendar), and only when it refuses does
+        # the cell-by-cell path below find which cell.
         try:
             typed = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), fld.arrow_type())
-            return typed, np.zeros(len(column), bool)
+            earliest = pc.min(pc.year(typed)).as_py() if fld.type == "date" else None
+            if earliest is None or earliest >= 1:
+                return typed, np.zeros(len(column), bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     if fld.type == "integer":
-        ok = pc.match_substring_regex(column, _INTEGER)
+        ok = shaped
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
         typed = pc.cast(pc.replace_substring_regex(clean, r"^\+", ""), fld.arrow_type())  # Arrow refuses a leading +
     elif fld.type == "number":
-        ok = pc.match_substring_regex(column, _NUMBER)
+        ok = shaped
         clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
         typed = pc.cast(pc.replace_substring(clean, "INF", "inf"), fld.arrow_type())
     elif fld.type == "date":
-        shaped = pc.match_substring_regex(column, _DATE)
         clean = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
         stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
         typed = pc.cast(stamps, fld.arrow_type())
         # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
         written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
-        ok = pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day))
+        # The contract's years are 0001-9999, what Python, pandas, SQLite and R all hold (Arrow alone would take 0000).
+        ok = pc.and_(pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day)), pc.greater_equal(pc.year(typed), 1))
         typed = pc.if_else(ok, typed, pa.scalar(None, fld.arrow_type()))
     elif fld.type == "boolean":
         true = pc.is_in(column, value_set=pa.array(list(BOOLEAN_TRUE)))

@@ -1,15 +1,15 @@
 """Reading one CSV file into string columns with exact physical line numbers.
 
-The fast path is pyarrow's multithreaded CSV reader. Files it cannot map to physical lines one to
-one (cells spanning lines, ragged rows, an odd number of quotes) are re-read with Python's csv
-module, which reports every record's starting line and parse errors precisely.
+The fast path is pyarrow's multithreaded CSV reader, on files within the strict grammar of the
+reading contract (read/contract.py). Files outside it, or that it cannot map to physical lines one
+to one (cells spanning lines, ragged rows, an odd number of quotes), are re-read with the
+contract's reference reader (Python's csv module), which reports every record's starting line and
+parse errors precisely.
 """
 from __future__ import annotations
 
 import codecs
 import csv
-import io
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from karabakh_timeline.read.contract import read_records, strict_csv
 from karabakh_timeline.schema.descriptor import Resource
 from karabakh_timeline.support.files import BOM
 from karabakh_timeline.vocabulary.issues import Issue
@@ -220,12 +221,14 @@ def read_table(resource: Resource) -> RawTable:
     parsed = None
     if data is None and scan.quotes % 2 == 0:
         physical = scan.newlines + (0 if scan.ends_with_newline else 1)
-        parsed = _parse_fast(str(resource.path), width, physical)
+        mapped = pa.memory_map(str(resource.path)).read_buffer()
+        parsed = _parse_fast(mapped.slice(len(BOM)) if scan.bom else mapped, width, physical)
     if parsed is None:
         if data is None:
             data = resource.path.read_bytes()
             data = data.removeprefix(BOM)
-        parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if data.count(b'"') % 2 == 0 else None
+        even = data.count(b'"') % 2 == 0
+        parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if even else None
         parsed = parsed or _parse_slow(name, data, width)
     cells, lines, parse_issues = parsed
     issues += parse_issues
@@ -238,8 +241,10 @@ def read_table(resource: Resource) -> RawTable:
     return RawTable(name, columns, lines, issues)
 
 
-def _parse_fast(source: str | pa.Buffer, width: int, physical: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
-    """pyarrow's reader, when each record is one physical line; None means: use the slow path."""
+def _parse_fast(source: pa.Buffer, width: int, physical: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+    """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path."""
+    if not strict_csv(source):  # pyarrow would read what the reference refuses ("Shu"sha as Shusha)
+        return None
     invalid = 0
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -260,32 +265,6 @@ def _parse_fast(source: str | pa.Buffer, width: int, physical: int) -> tuple[lis
     if invalid or table.num_rows + 1 != physical:
         return None
     return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
-
-
-def read_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
-    """Every record with the physical line it starts on (Python's csv module, strict), header first.
-
-    A blank line is an empty record. Records whose cell count differs from the header's, and a
-    parse error (after which nothing more can be read), become issues and are left out.
-    """
-    csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: list[tuple[int, list[str]]] = []
-    issues: list[Issue] = []
-    previous_end = 0
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            width = len(records[0][1]) if records else len(record)
-            if record and len(record) != width:
-                code = "missing-cell" if len(record) < width else "extra-cell"
-                issues.append(Issue(code, f"{len(record)} cells where the header has {width}", name, start, value=",".join(record)))
-                continue
-            records.append((start, record))
-    except csv.Error as exc:
-        issues.append(Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1))
-    return records, issues
 
 
 def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.ndarray, list[Issue]]:

@@ -10,7 +10,7 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 
-from karabakh_timeline.read.csv_file import read_records
+from karabakh_timeline.read.contract import read_records
 from karabakh_timeline.schema.descriptor import Resource, open_package, writable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.schema.types import type_info
