@@ -129,7 +129,14 @@ def stats_block() -> str:
     return render_markdown(compute_stats(load(ROOT / "datapackage.json")))
 
 
-BLOCKS = {"tables": tables_block, "codes": codes_block, "kinds": kinds_block, "layout": layout_block, "stats": stats_block}
+def exits_block() -> str:
+    """The exit codes and what each means (vocabulary/exits.py)."""
+    from karabakh_timeline.vocabulary.exits import MEANINGS
+
+    return "\n".join(["| code | meaning |", "| --- | --- |", *(f"| {c} | {_md_escape(m)} |" for c, m in sorted(MEANINGS.items()))]) + "\n"
+
+
+BLOCKS = {"tables": tables_block, "codes": codes_block, "exits": exits_block, "kinds": kinds_block, "layout": layout_block, "stats": stats_block}
 
 # --- transcripts -----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import fcntl
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -497,3 +498,39 @@ def test_a_parse_error_does_not_cascade_into_foreign_key_errors_elsewhere(packag
     unchecked = [i for i in json.loads(result.stdout)["issues"] if i["code"] == "references-unchecked"]
     assert {i["table"] for i in unchecked} >= {"event_actors", "event_sources", "statements"}
     assert unchecked[0]["message"] == "foreign keys into events were not checked: that file failed to parse"
+
+
+# --- format killed at any point: each file old or new, no leftover after the next run -------------
+
+
+def _big_unsorted(pkg: Path) -> dict[str, bytes]:
+    """Every table out of order, sources long enough that a kill can land while files are written; the old bytes."""
+    rows = read_rows(pkg, "sources")
+    many = [rows[0]] + [[f"src_{i:06d}", *r[1:]] for i, r in zip(range(30_000, 0, -1), rows[1:] * 3_000, strict=False)]
+    write_rows(pkg, "sources", many)
+    for table in ("places", "actors", "events", "statements"):
+        _unsorted(pkg, table)
+    return {p.name: p.read_bytes() for p in (pkg / "data").glob("*.csv")}
+
+
+def test_format_killed_at_any_point_leaves_each_file_old_or_new(package: Path, tmp_path: Path) -> None:
+    old = _big_unsorted(package)
+    reference = tmp_path / "reference"
+    shutil.copytree(package, reference)
+    assert run("format", str(reference)).exit_code == 0
+    new = {p.name: p.read_bytes() for p in (reference / "data").glob("*.csv")}
+    assert new != old
+    for delay in random.Random(9).sample([0.6, 1.0, 1.5, 2.0, 2.5, 3.5], 3):
+        proc = subprocess.Popen([sys.executable, "-c", "from karabakh_timeline.cli import main; main()", "format", str(package)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        for path in (package / "data").glob("*.csv"):
+            assert path.read_bytes() in (old[path.name], new[path.name]), (delay, path.name)  # never half-written
+        leftovers = list((package / "data").glob(".*.tmp"))
+        assert run("format", str(package)).exit_code == 0  # the next run finishes the job and cleans up
+        assert {p.name: p.read_bytes() for p in (package / "data").glob("*.csv")} == new, delay
+        assert not list((package / "data").glob(".*.tmp")), (delay, leftovers)
+        for name, data in old.items():  # back to the old state for the next kill
+            (package / "data" / name).write_bytes(data)

@@ -8,15 +8,17 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
 
 from karabakh_timeline.check.render import FORMATS
-from karabakh_timeline.support.text import safe_text
+from karabakh_timeline.support.text import printable, safe_text
 from karabakh_timeline.vocabulary.codes import cannot_read, is_usage
 from karabakh_timeline.vocabulary.codes import code as issue_code
 from karabakh_timeline.vocabulary.exits import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
+from karabakh_timeline.vocabulary.issues import MAX_ISSUES
 
 
 def example(*commands: str) -> str:
@@ -38,7 +40,7 @@ class GuardedGroup(click.Group):
                 traceback.print_exc()
             detail = safe_text(f"{type(exc).__name__}: {exc}", 300).replace("\n", " ").replace("\r", " ")
             message = issue_code("internal-error").message(detail=detail)
-            click.echo(f"Error: internal-error: {message}", err=True)
+            click.echo(printable(f"Error: internal-error: {message}"), err=True)
             sys.exit(EXIT_INTERNAL)
 
 
@@ -58,7 +60,9 @@ def main(debug: bool) -> None:
 @click.argument("path", required=False, type=click.Path(dir_okay=True, file_okay=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="How to render the report.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def validate(path: str | None, fmt: str, strict: bool) -> None:
+@click.option("--max-issues", type=click.IntRange(min=0), default=MAX_ISSUES, show_default=True, metavar="N",
+              help="Show at most N issues of each code in each table (0: all); the summary counts every one.")
+def validate(path: str | None, fmt: str, strict: bool, max_issues: int) -> None:
     """Check every table, cell, key and timeline rule of a data package in one pass.
 
     PATH is a package directory or its datapackage.json; default ./datapackage.json
@@ -72,7 +76,7 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     from karabakh_timeline.check.render import render
     from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
 
-    report = validate_package(path)
+    report = validate_package(path).cap(max_issues)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
 
@@ -83,7 +87,7 @@ def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
     name = getattr(issue_or_message, "code", None)
     if name and is_usage(name):
         code = EXIT_USAGE
-    click.echo(f"Error: {name + ': ' if name else ''}{message}", err=True)
+    click.echo(printable(f"Error: {name + ': ' if name else ''}{message}"), err=True)
     sys.exit(code)
 
 
@@ -144,7 +148,8 @@ def stats(path: str | None, fmt: str) -> None:
         fail(exc.issue)
     except InvalidDataError as exc:
         fail(exc.issues[0])
-    click.echo({"json": dumps, "markdown": render_markdown, "text": render_text}[fmt](figures), nl=False)
+    renderers: dict[str, Callable[[Any], str]] = {"json": dumps, "markdown": render_markdown, "text": render_text}
+    click.echo(renderers[fmt](figures), nl=False)
 
 
 @main.command(name="format", epilog=example("karabakh-timeline format --check"))
@@ -173,7 +178,7 @@ def format_(path: str | None, check: bool) -> None:
         fail(exc.issue)
     for issue in result.refused:
         where = f"{issue.table}" + (f" line {issue.line}" if issue.line else "")
-        click.echo(f"Error: {issue.code}: {where}: {issue.message}", err=True)
+        click.echo(printable(f"Error: {issue.code}: {where}: {issue.message}"), err=True)
     if result.refused:
         click.echo("refused: " + ("the other files were written" if result.written_before_refusal else "nothing written"), err=True)
         sys.exit(EXIT_UNREADABLE if any(cannot_read(i.code) for i in result.refused) else EXIT_INVALID)

@@ -5,11 +5,17 @@ from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
 from karabakh_timeline.support.files import dumps
-from karabakh_timeline.support.text import plural
+from karabakh_timeline.support.text import plural, printable
 from karabakh_timeline.vocabulary.issues import Issue, Report
+
+
+def _esc(text: str) -> str:
+    """Text for the terminal: control and invisible characters escaped (support.text.printable), rich markup escaped."""
+    return _markup_escape(printable(text))
+
 
 FORMATS = ("text", "json", "github")
 GITHUB_CAP = 50  # GitHub shows at most 50 annotations per job; the rest are counted
@@ -18,7 +24,10 @@ GITHUB_CAP = 50  # GitHub shows at most 50 annotations per job; the rest are cou
 def summary_line(report: Report, strict: bool) -> str:
     """One line: verdict, counts of errors and warnings, tables and rows."""
     size = f"{plural(len(report.tables), 'table')}, {plural(sum(report.tables.values()), 'row')}"
-    counts = f"{plural(len(report.errors), 'error')}, {plural(len(report.warnings), 'warning')}"
+    errors, warnings = report.totals
+    counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    if report.omitted:
+        counts += f" ({sum(report.omitted.values()):,} not shown: --max-issues)"
     verdict = "cannot read" if report.unreadable else "valid" if report.valid(strict) else "invalid"
     return f"{verdict}: {counts} in {size} ({report.package}){' [strict]' if strict else ''}"
 
@@ -29,16 +38,25 @@ def render_text(report: Report, out: TextIO, strict: bool = False) -> None:
     groups: dict[str, list[Issue]] = {}
     for issue in report.issues:
         groups.setdefault(issue.table or "(package)", []).append(issue)
+    hidden = Counter[tuple[str, str]]()
+    for (c, t, _), n in report.omitted.items():
+        hidden[(t or "(package)", c)] += n
     for table, issues in groups.items():
         by_code = Counter(i.code for i in issues)
-        console.print(f"[bold]{escape(table)}[/bold]  " + ", ".join(f"{n} {c}" for c, n in sorted(by_code.items())))
+        for (t, c), n in hidden.items():
+            if t == table:
+                by_code[c] += n
+        console.print(f"[bold]{_esc(table)}[/bold]  " + ", ".join(f"{n:,} {c}" for c, n in sorted(by_code.items())))
         for i in issues:
             colour = "red" if i.severity == "error" else "yellow"
             where = f"line {i.line}" if i.line is not None else "-"
             field = f" {i.field}" if i.field else ""
-            console.print(f"  {where:>10}{escape(field)}  [{colour}]{i.code}[/{colour}]  {escape(i.message)}")
+            console.print(f"  {where:>10}{_esc(field)}  [{colour}]{i.code}[/{colour}]  {_esc(i.message)}")
+        for (t, c), n in sorted(hidden.items()):
+            if t == table:
+                console.print(f"  {'':>10}  … {n:,} more {c} not shown (--max-issues)")
     colour = "green" if report.valid(strict) and not report.unreadable else "red"
-    console.print(f"[{colour}]{escape(summary_line(report, strict))}[/{colour}]")
+    console.print(f"[{colour}]{_esc(summary_line(report, strict))}[/{colour}]")
 
 
 def render_json(report: Report, out: TextIO, strict: bool = False) -> None:
@@ -47,7 +65,7 @@ def render_json(report: Report, out: TextIO, strict: bool = False) -> None:
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -77,7 +78,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     schema = compile_schema(t.schema, dtypes=False, references=references, key_cache=key_cache)
     try:
         schema.validate(t.frame, lazy=True)
-        return []
+        return _nan_out_of_range(t)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     issues: list[Issue] = []
@@ -101,14 +102,24 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
         elif found == "foreign-key" and field is not None:
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
-        elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
-            continue  # the whole column is missing, or the cell was present but untypable: reported already
+        elif found == "missing-value" and (field in t.absent or any(field in m and m[field][row] for m in (t.bad, t.nan))):
+            continue  # the whole column is missing, the cell was present but untypable (reported already), or NaN (not missing)
         if found not in _MESSAGES:
             continue  # dtype checks are off; nothing else is expected
         shown = cell_text(value)
         message = "" if found in ("duplicate-value", "duplicate-key") else _message(t, found, field, shown)
         issues.append(Issue(found, message, t.name, int(t.lines[row]), field, shown))
-    return _firsts_only_later(t, issues)
+    return _firsts_only_later(t, issues + _nan_out_of_range(t))
+
+
+def _nan_out_of_range(t: TypedTable) -> list[Issue]:
+    """NaN is within no range: out-of-range wherever a bounded number field holds it (pandas would show it as missing)."""
+    issues = []
+    for name, nan in t.nan.items():
+        if {"minimum", "maximum"} & set(t.schema.field(name).constraints):
+            message = _message(t, "out-of-range", name, "NaN")
+            issues += [Issue("out-of-range", message, t.name, int(t.lines[row]), name, "NaN") for row in np.flatnonzero(nan)]
+    return issues
 
 
 def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:

@@ -23,6 +23,7 @@ from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, PackageError, locate
 from karabakh_timeline.support import strict_json
 from karabakh_timeline.support.git import GIT_MISSING, run_git
+from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.issues import Issue
 
 _FATAL = {"empty-file", "parse-error", "missing-cell", "extra-cell", "duplicate-header", "file-unreadable", "file-missing"}
@@ -48,7 +49,12 @@ def resolve(arg: str | None, workdir: Path) -> Side:
     if arg is None:
         return Side("working tree", "working tree", locate(None))
     path = Path(arg)
-    if path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long for the file system: neither a path nor a revision
+        raise PackageError(Issue("revision-not-found", f"{safe_text(arg)} is neither a readable path nor a git revision (the name is "
+                                 "too long)", value=safe_text(arg))) from None
+    if exists:
         if path.is_file() and (path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)):
             return Side(arg, "zip", _from_zip(path, workdir))
         return Side(arg, "path", locate(arg))

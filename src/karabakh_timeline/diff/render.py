@@ -5,13 +5,19 @@ import json
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
 from karabakh_timeline.diff.inputs import Side
 from karabakh_timeline.diff.kinds import Change
 from karabakh_timeline.diff.result import DiffResult, TableDiff
 from karabakh_timeline.support.files import dumps
-from karabakh_timeline.support.text import display_path, plural
+from karabakh_timeline.support.text import display_path, plural, printable
+
+
+def _esc(text: str) -> str:
+    """Text for the terminal: control and invisible characters escaped (support.text.printable), rich markup escaped."""
+    return _markup_escape(printable(text))
+
 
 FORMATS = ("text", "markdown", "json")
 MARKDOWN_LIMIT = 60_000  # characters: GitHub comments take 65,536, job summaries 1 MiB per step
@@ -121,16 +127,16 @@ def render_text(result: DiffResult, out: TextIO) -> None:
     """Summary first (sides, verdict, version check, counts per table), then each table's changes; colours only on a terminal."""
     console = Console(file=out, highlight=False, soft_wrap=True)
     say = console.print
-    say(f"OLD {escape(_describe(result.old, result.old_version))}")
-    say(f"NEW {escape(_describe(result.new, result.new_version))}")
+    say(f"OLD {_esc(_describe(result.old, result.old_version))}")
+    say(f"NEW {_esc(_describe(result.new, result.new_version))}")
     if not result.differs:
         say("[green]no differences[/green]")
     verdict = result.verdict
     say(f"verdict: [bold {_COLOURS[verdict]}]{verdict}[/]")
     for reason in result.verdict_reasons():
-        say(f"  {escape(reason)}")
+        say(f"  {_esc(reason)}")
     check = result.version_check()
-    say(f"[{'green' if check.sufficient else 'red'}]{escape(check.message)}[/]")
+    say(f"[{'green' if check.sufficient else 'red'}]{_esc(check.message)}[/]")
     if result.errors:
         say(f"[red]{plural(len(result.errors), 'error')}[/red]: "
             + ", ".join(f"{sum(i.code == c for i in result.errors)} {c}" for c in sorted({i.code for i in result.errors})))
@@ -138,35 +144,35 @@ def render_text(result: DiffResult, out: TextIO) -> None:
     say("")
     say(f"{'table':<{width}}  {'added':>8}  {'removed':>8}  {'changed':>8}  {'unchanged':>9}  schema")
     for t in result.tables.values():
-        say(f"{escape(t.name):<{width}}  {t.rows_added:>8,}  {t.rows_removed:>8,}  {len(t.changed):>8,}  {t.unchanged:>9,}  "
-            + (escape(t.status) if t.status in ("added", "removed") else str(len(t.schema))))
+        say(f"{_esc(t.name):<{width}}  {t.rows_added:>8,}  {t.rows_removed:>8,}  {len(t.changed):>8,}  {t.unchanged:>9,}  "
+            + (_esc(t.status) if t.status in ("added", "removed") else str(len(t.schema))))
     if result.metadata:
         say("\n[bold]package[/bold]")
         for c in result.metadata:
-            say(f"  [{_COLOURS[c.level]}]{c.level:<5}[/]  {escape(c.attribute or '')}: {escape(_show(c.old))} -> {escape(_show(c.new))}")
+            say(f"  [{_COLOURS[c.level]}]{c.level:<5}[/]  {_esc(c.attribute or '')}: {_esc(_show(c.old))} -> {_esc(_show(c.new))}")
     for t in result.tables.values():
         if t.status == "unchanged" and not t.note:
             continue
-        say(f"\n[bold]{escape(t.name)}[/bold]  ({escape(', '.join(_counts(t)))}; key {escape(', '.join(t.key) or '-')})")
+        say(f"\n[bold]{_esc(t.name)}[/bold]  ({_esc(', '.join(_counts(t)))}; key {_esc(', '.join(t.key) or '-')})")
         if t.note:
-            say(f"  {escape(t.note)}")
+            say(f"  {_esc(t.note)}")
         for c in t.schema:
-            say(f"  [{_COLOURS[c.level]}]{c.level:<5}[/]  {escape(c.message)}")
+            say(f"  [{_COLOURS[c.level]}]{c.level:<5}[/]  {_esc(c.message)}")
         for r in t.added:
-            say(f"  [green]+ {escape(_key(r.key))}[/green]")
+            say(f"  [green]+ {_esc(_key(r.key))}[/green]")
         for r in t.removed:
-            say(f"  [red]- {escape(_key(r.key))}[/red]")
+            say(f"  [red]- {_esc(_key(r.key))}[/red]")
         for row in t.changed:
-            say(f"  [yellow]~ {escape(_key(row.key))}[/yellow]")
+            say(f"  [yellow]~ {_esc(_key(row.key))}[/yellow]")
             for f, o, n in row.changes:
-                say(f"      {escape(f)}: {escape(_show(o))} -> {escape(_show(n))}")
+                say(f"      {_esc(f)}: {_esc(_show(o))} -> {_esc(_show(n))}")
     for title, issues in (("issues", result.issues), ("warnings", result.warnings)):
         if issues:
             say(f"\n[bold]{title}[/bold]")
             for i in issues:
                 colour = "red" if i.severity == "error" else "yellow"
                 where = " ".join(str(p) for p in (i.table, f"line {i.line}" if i.line else None, i.field) if p)
-                say(f"  [{colour}]{i.severity}[/]  {i.code}  {escape(where)}: {escape(i.message)}")
+                say(f"  [{colour}]{i.severity}[/]  {i.code}  {_esc(where)}: {_esc(i.message)}")
 
 
 # --- markdown --------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
 
 
-
 def missing_mask(column: pa.ChunkedArray | pa.Array, schema: TableSchema) -> pa.ChunkedArray | pa.Array:
     """True where the cell holds one of the schema's missing values."""
     if schema.missing_values == ("",):  # the usual case: a length test, no hashing of every string

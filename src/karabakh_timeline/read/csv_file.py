@@ -27,6 +27,7 @@ _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 LE"), (codecs.BOM_UTF32_BE, "UTF-32 
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising
 _BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
 _SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan
+MAX_COLUMNS = 16_384  # columns a header may have (a spreadsheet's limit); a wider file is refused, not read
 
 
 @dataclass
@@ -215,20 +216,28 @@ def read_table(resource: Resource) -> RawTable:
         issues.append(Issue("parse-error", "the header line contains a bare CR (CR-only line endings?); the file cannot be split "
                             "into lines: convert it to LF", name, 1))
         return RawTable(name, {}, np.empty(0, np.int64), issues, False)
+    if first.count(b",") >= MAX_COLUMNS and len(header := next(csv.reader([first.decode("utf-8", "replace")]), [])) > MAX_COLUMNS:
+        issues.append(Issue("header-too-wide", f"the header has {len(header):,} columns, more than the limit of {MAX_COLUMNS:,}; the "
+                            "file is not read further", name, 1, value=f"{len(header):,} columns"))
+        return RawTable(name, {}, np.empty(0, np.int64), issues, False)
     header, header_issues = _header(name, first, schema_names)
     issues += header_issues
     width = len(header)
     parsed = None
     if data is None and scan.quotes % 2 == 0:
         physical = scan.newlines + (0 if scan.ends_with_newline else 1)
-        mapped = pa.memory_map(str(resource.path)).read_buffer()
-        parsed = _parse_fast(mapped.slice(len(BOM)) if scan.bom else mapped, width, physical)
+        try:  # read in Python: pyarrow cannot open a path that is not UTF-8 (a byte 0xff in a folder name)
+            data = resource.path.read_bytes().removeprefix(BOM)
+        except OSError as exc:
+            return RawTable(name, {}, np.empty(0, np.int64), [*issues, Issue("file-unreadable", f"cannot read {resource.relpath}: "
+                            f"{exc.strerror}", name, value=resource.relpath)], False)
+        parsed = _parse_fast(pa.py_buffer(data), width, physical)
     if parsed is None:
         if data is None:
             data = resource.path.read_bytes()
             data = data.removeprefix(BOM)
-        even = data.count(b'"') % 2 == 0
-        parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1)) if even else None
+        elif not scan.clean and data.count(b'"') % 2 == 0:  # repaired bytes: the fast reader has not seen them yet
+            parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
         parsed = parsed or _parse_slow(name, data, width)
     cells, lines, parse_issues = parsed
     issues += parse_issues

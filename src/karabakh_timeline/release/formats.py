@@ -7,7 +7,7 @@ fields (WGS 84, as GeoJSON requires); events are located through their foreign k
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ COORDINATES = ("longitude", "latitude")  # GeoJSON's order (RFC 7946, section 3.
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity: such a number is exported as missing (README, "Exports")
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
@@ -42,7 +44,7 @@ def write_json(tables: Mapping[str, pa.Table], folder: Path) -> list[Path]:
         path = folder / "json" / f"{name}.json"
         path.write_text(dumps(records), encoding="utf-8")
         lines = folder / "jsonl" / f"{name}.jsonl"
-        lines.write_text("".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records), encoding="utf-8")
+        lines.write_text("".join(dumps(r, indent=None, separators=(",", ":")) + "\n" for r in records), encoding="utf-8")
         written += [path, lines]
     return written
 

@@ -10,13 +10,13 @@ import base64
 import datetime as dt
 import hashlib
 import html
-import json
 import re
 from typing import Any
 
 from karabakh_timeline.policy.trust import CONFIRMED, CONTESTED_VERIFICATIONS, PARAPHRASE
 from karabakh_timeline.release.assets import fill, template
 from karabakh_timeline.release.event_view import EventView, enum_of
+from karabakh_timeline.support.files import dumps
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -162,7 +162,7 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
 
 def embed_json(data: Any) -> str:
     """JSON safe inside a <script> element: '<', '>' and '&' escaped, so no value can close the element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = dumps(data, indent=None, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from karabakh_timeline.release.assets import PRODUCT
 from karabakh_timeline.release.errors import PublishError
+from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.exits import EXIT_USAGE
 
 STAGE_PREFIX = f".{PRODUCT}-stage-"
@@ -27,13 +28,20 @@ UNLOCKED_GRACE = 3600  # seconds: a stage without a lock file is another run's b
 
 def make_folders(out: Path) -> list[Path]:
     """Create out and its missing parents; the folders this call created, deepest last."""
-    if out.exists() and not out.is_dir():
-        raise PublishError(f"--out {out} exists and is not a directory", EXIT_USAGE)
-    created = [p for p in reversed([out, *out.parents]) if not p.exists()]
     try:
+        str(out).encode("utf-8")  # SQLite and Parquet writers need a path that is text
+    except UnicodeEncodeError as exc:
+        raise PublishError(f"--out {safe_text(str(out))} is not a UTF-8 path (bytes that are not text in a folder name); "
+                           "choose another folder", EXIT_USAGE) from exc
+    try:
+        if out.exists() and not out.is_dir():
+            raise PublishError(f"--out {safe_text(str(out))} exists and is not a directory", EXIT_USAGE)
+        created = [p for p in reversed([out, *out.parents]) if not p.exists()]
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PublishError(f"cannot create --out {out}: {exc.strerror}", EXIT_USAGE) from exc
+        raise PublishError(f"cannot create --out {safe_text(str(out))}: {exc.strerror}", EXIT_USAGE) from exc
+    except ValueError as exc:  # a NUL or a lone surrogate the file system cannot encode
+        raise PublishError(f"cannot create --out {safe_text(str(out))}: {exc}", EXIT_USAGE) from exc
     return created
 
 

@@ -77,10 +77,15 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
     if _URL.match(text):
         raise PackageError(Issue("path-remote", f"{text} is a URL; give a local directory or datapackage.json", value=text))
     p = Path(text)
-    if p.is_dir():
-        p = p / DESCRIPTOR
-    if not p.is_file():
-        raise PackageError(Issue("package-not-found", f"no data package at {text}", value=text))
+    try:
+        if p.is_dir():
+            p = p / DESCRIPTOR
+        found = p.is_file()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a lone surrogate the file system cannot encode
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise PackageError(Issue("package-not-found", f"no data package at {safe_text(text)} ({why})", value=safe_text(text))) from exc
+    if not found:
+        raise PackageError(Issue("package-not-found", f"no data package at {safe_text(text)}", value=safe_text(text)))
     return p
 
 
@@ -119,16 +124,37 @@ def read_json(path: Path, table: str | None = None) -> Any:
         raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.message}", table=table, value=path.name)) from exc
 
 
+_MAX_NAME, _MAX_PATH = 255, 4096  # bytes in one path component and in a whole path (Linux's NAME_MAX and PATH_MAX)
+
+
+def _odd_path(rel: str) -> str | None:
+    """Why a descriptor path cannot name a file on any system (a NUL, a lone surrogate, too long), or None."""
+    if "\x00" in rel:
+        return "contains a NUL character"
+    if re.search("[\ud800-\udfff]", rel):
+        return "contains a lone surrogate (not Unicode text)"
+    if len(rel.encode("utf-8")) > _MAX_PATH or any(len(part.encode("utf-8")) > _MAX_NAME for part in re.split(r"[/\\]", rel)):
+        return f"is too long (more than {_MAX_NAME} bytes in a name or {_MAX_PATH} in all)"
+    return None
+
+
 def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
     """Resolve a descriptor path, refusing URLs, absolute paths, '..' and symlinks leading outside root."""
     if not isinstance(rel, str) or not rel:
         raise PackageError(Issue("package-invalid", f"resource {table!r}: {what} must be a relative path string", table=table, value=repr(rel)))
     if _URL.match(rel):
         raise PackageError(Issue("path-remote", f"resource {table!r}: {what} {rel} is a URL; remote data is never fetched", table=table, value=rel))
+    odd = _odd_path(rel)
+    if odd:
+        raise PackageError(Issue("package-invalid", f"resource {table!r}: {what} {odd}", table=table, value=safe_text(rel)))
     parts = Path(rel).parts
     if Path(rel).is_absolute() or rel.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", rel):
         raise PackageError(Issue("path-unsafe", f"resource {table!r}: {what} {rel} must be relative and stay inside the package", table=table, value=rel))
-    resolved = (root / rel).resolve()
+    try:
+        resolved = (root / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise PackageError(Issue("file-unreadable", f"resource {table!r}: {what} {rel} cannot be resolved ({why})", table=table, value=rel)) from exc
     if not resolved.is_relative_to(root.resolve()):
         raise PackageError(Issue("path-unsafe", f"resource {table!r}: {what} {rel} resolves outside the package", table=table, value=rel))
     return root / rel

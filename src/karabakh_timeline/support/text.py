@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,13 @@ def safe_text(value: str, limit: int = 200) -> str:
     """value cut to limit characters, lone surrogates escaped, so it can be printed and encoded as UTF-8."""
     cut = value if len(value) <= limit else value[:limit] + "…"
     return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+# What a terminal would act on or hide: C0 and C1 controls (ESC starts an escape sequence, CSI is
+# U+009B), DEL, zero-width and bidi controls, line and paragraph separators, the BOM, lone surrogates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """text with every character a terminal would act on or hide written as an escape (\\x1b), as repr() writes values."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)

@@ -14,7 +14,7 @@ from karabakh_timeline.read.contract import read_records
 from karabakh_timeline.schema.descriptor import Resource, open_package, writable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.schema.types import type_info
-from karabakh_timeline.support.files import BOM, Fingerprint, fingerprint, read_once, replace_if_unchanged
+from karabakh_timeline.support.files import BOM, Fingerprint, clean_stale_temps, fingerprint, read_once, replace_if_unchanged
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -116,6 +116,9 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
     """
     package = open_package(path) if check else open_package(writable(path))
     result = FormatResult(refused=list(package.issues))
+    if not check:
+        for resource in package.resources.values():
+            clean_stale_temps(resource.path)  # what a killed run left beside its files
     pending: list[tuple[Resource, bytes, Fingerprint]] = []
     for resource in package.resources.values():
         try:

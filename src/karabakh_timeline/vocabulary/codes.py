@@ -58,6 +58,8 @@ _CODES = [
     Code("line-ending", FILE, "error", "The file uses CR or CRLF line endings (canonical files use LF)."),
     Code("nul-byte", FILE, "error", "A NUL byte in the file."),
     Code("parse-error", FILE, "error", "The CSV cannot be parsed from here on (e.g. a quote that is never closed)."),
+    Code("header-too-wide", FILE, "error", "The header has more than 16,384 columns (a spreadsheet's limit): the file is not read further, "
+         "so that a million columns cannot mean a million issues."),
     Code("duplicate-header", FILE, "error", "A column name appears twice in the header."),
     Code("missing-column", FILE, "error", "A field of the schema has no column in the header."),
     Code("extra-column", FILE, "error", "A header column that the schema does not define."),
@@ -100,6 +102,8 @@ _CODES = [
     Code("retired-id-reused", RULE, "error", "An ID listed in retired_ids is in use again."),
     Code("unsafe-text", RULE, "error", "Leading, trailing or double spaces, control characters, or a leading =, +, -, @ that a spreadsheet would run as a formula."),
     Code("url-scheme", RULE, "error", "A URL that is not http or https."),
+    Code("url-invalid", RULE, "error", "An http(s) URL that an RFC 3986 parser (rfc3986) refuses: a space or another character that must be "
+         "percent-encoded, no host, a malformed host, port, path, query or fragment."),
     Code("fatalities-order", RULE, "error", "Fatality figures out of order: low <= best <= high must hold."),
     Code("role-period", RULE, "warning", "A statement dated outside every office its speaker held (when the speaker has roles)."),
     Code("speaker-without-role", RULE, "warning", "A person who makes a statement has no office recorded in actor_roles."),

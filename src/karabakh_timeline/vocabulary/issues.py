@@ -8,6 +8,18 @@ from karabakh_timeline.vocabulary.codes import READ, code
 from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 
 _VALUE_LIMIT = 200  # long cells (a 10 MB summary) are cut in reports, never in data
+_MESSAGE_LIMIT = 1000  # a message quoting a 50 MB cell is cut too
+_FIELD_LIMIT = 200  # a header name a megabyte long
+MAX_ISSUES = 1000  # issues shown per code and table by default (--max-issues); the summary keeps the true counts
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
+def encodable(text: str) -> str:
+    """text with lone surrogates (from a file name that is not UTF-8) escaped, so that it can be printed as UTF-8."""
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -26,10 +38,10 @@ class Issue:
         if not self.severity:
             object.__setattr__(self, "severity", code(self.code).severity)
         if self.value is not None:
-            text = str(self.value)
-            if len(text) > _VALUE_LIMIT:
-                text = text[:_VALUE_LIMIT] + f"… ({len(text)} characters)"
-            object.__setattr__(self, "value", text)
+            object.__setattr__(self, "value", encodable(_cut(str(self.value), _VALUE_LIMIT)))
+        object.__setattr__(self, "message", encodable(_cut(self.message, _MESSAGE_LIMIT)))
+        if self.field is not None:
+            object.__setattr__(self, "field", encodable(_cut(self.field, _FIELD_LIMIT)))
 
     def sort_key(self) -> tuple[Any, ...]:
         """Order issues by table, line, field and code, so every report reads the same way."""
@@ -49,8 +61,32 @@ class Report:
     tables: dict[str, int] = field(default_factory=dict)  # table -> data rows read
     files: dict[str, str] = field(default_factory=dict)  # table -> CSV path as the user would name it
 
+    omitted: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (code, table, severity) -> issues not kept
+
     def __post_init__(self) -> None:
+        self.package = encodable(self.package)
+        self.files = {k: encodable(v) for k, v in self.files.items()}
         self.issues.sort(key=Issue.sort_key)
+
+    def cap(self, limit: int = MAX_ISSUES) -> Report:
+        """Keep the first limit issues of each code in each table (0: all); the others are counted in omitted."""
+        if limit <= 0:
+            return self
+        seen: dict[tuple[str, str], int] = {}
+        kept = []
+        for issue in self.issues:
+            key = (issue.code, issue.table or "")
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] <= limit:
+                kept.append(issue)
+            else:
+                where = (issue.code, issue.table or "", issue.severity)
+                self.omitted[where] = self.omitted.get(where, 0) + 1
+        self.issues = kept
+        return self
+
+    def _total(self, severity: str) -> int:
+        return sum(1 for i in self.issues if i.severity == severity) + sum(n for (_, _, s), n in self.omitted.items() if s == severity)
 
     @property
     def errors(self) -> list[Issue]:
@@ -84,11 +120,18 @@ class Report:
             "valid": self.valid(strict),
             "strict": strict,
             "summary": {
-                "errors": len(self.errors),
-                "warnings": len(self.warnings),
+                "errors": self._total("error"),
+                "warnings": self._total("warning"),
                 "tables": len(self.tables),
                 "rows": sum(self.tables.values()),
+                "shown": len(self.issues),
             },
             "tables": dict(sorted(self.tables.items())),
             "issues": [i.to_dict() for i in self.issues],
+            "omitted": [{"code": c, "table": t or None, "severity": s, "count": n} for (c, t, s), n in sorted(self.omitted.items())],
         }
+
+    @property
+    def totals(self) -> tuple[int, int]:
+        """The true numbers of errors and warnings, omitted ones included."""
+        return self._total("error"), self._total("warning")

@@ -1,4 +1,4 @@
-"""Rules on text cells: no stray spaces, control characters or formula starts; http(s) URLs; country and language codes."""
+"""Rules on text cells: no stray spaces, control characters or formula starts; country and language codes."""
 from __future__ import annotations
 
 import re
@@ -94,19 +94,6 @@ def _why(value: object) -> str:
     if _INVISIBLE_RE.search(text):
         return "(an invisible character: zero-width, bidi control, line or paragraph separator, or BOM)"
     return "(double space)"
-
-
-@rule("url-scheme")
-def url_scheme(ctx: Context) -> Iterator[Issue]:
-    """Fields of format uri hold http or https URLs only."""
-    for t in ctx.tables.values():
-        if not t.readable:
-            continue
-        for f in t.schema.fields:
-            if f.format == "uri":
-                col = t.frame[f.name]
-                bad = col.notna() & ~col.str.match(r"https?://[^\s/]+").fillna(False).astype(bool)
-                yield from issues_at(t, bad, "url-scheme", f.name, lambda v: f"{v!r} is not an http(s) URL")
 
 
 def _invalid(column: pd.Series, valid: Callable[[str], bool]) -> np.ndarray:

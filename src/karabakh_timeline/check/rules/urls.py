@@ -1,0 +1,82 @@
+"""Rules on URL cells (fields of format uri): http or https, and a URL that a real parser accepts.
+
+Structure is judged by rfc3986 (an RFC 3986 parser and validator), on the URI form of the value
+(an IRI's Unicode host is IDNA-encoded and its other characters percent-encoded first). Characters
+that no part of a URL may hold unencoded -- spaces, controls, and the RFC's excluded <>"{}|\\^` --
+are refused before that, since the IRI encoding would silently percent-encode them.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import rfc3986
+from rfc3986 import exceptions, validators
+
+from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.read.typed import TypedTable
+from karabakh_timeline.support.arrow import isin, value_set
+from karabakh_timeline.vocabulary.issues import Issue
+
+_SCHEMES = ("http", "https")
+_UNENCODABLE = re.compile(r'[\s\x00-\x1f\x7f-\x9f<>"{}|\\^`\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]')
+_VALIDATOR = (validators.Validator().require_presence_of("scheme", "host").allow_schemes(*_SCHEMES)
+              .check_validity_of("scheme", "host", "port", "path", "query", "fragment"))
+
+
+def _url_fields(t: TypedTable) -> list[str]:
+    return [f.name for f in t.schema.fields if f.format == "uri" and f.type == "string"]
+
+
+@lru_cache(maxsize=65536)
+def url_problem(url: str) -> str | None:
+    """Why url is not a valid http(s) URL, or None when it is one."""
+    if not re.match(r"(?i)https?://", url):
+        return "scheme"
+    bad = _UNENCODABLE.search(url)
+    if bad:
+        return f"the character {bad.group()!r} at position {bad.start()} must be percent-encoded"
+    try:
+        reference = rfc3986.iri_reference(url).encode() if not url.isascii() else rfc3986.uri_reference(url)
+        _VALIDATOR.validate(reference.normalize())
+    except exceptions.MissingComponentError:
+        return "no host"
+    except exceptions.InvalidComponentsError as exc:
+        parts = sorted(str(p) for arg in exc.args if isinstance(arg, list) for p in arg)
+        return "invalid " + " and ".join(parts) if parts else "invalid components"
+    except (exceptions.RFC3986Exception, ValueError, UnicodeError) as exc:  # IDNA refuses the host, or a port out of range
+        return f"not a valid URL ({exc.__class__.__name__})"
+    return None
+
+
+def _cells(t: TypedTable, field: str, scheme: bool) -> np.ndarray:
+    """Cells of field whose URL is wrong in the scheme (scheme=True) or otherwise."""
+    column: pd.Series = t.frame[field]
+    wrong = [v for v in value_set(column).to_pylist() if (url_problem(v) == "scheme") is scheme and url_problem(v) is not None]
+    return isin(column, pa.array(wrong, pa.large_string())) if wrong else np.zeros(len(column), dtype=bool)
+
+
+@rule("url-scheme")
+def url_scheme(ctx: Context) -> Iterator[Issue]:
+    """Fields of format uri hold http or https URLs only."""
+    for t in ctx.tables.values():
+        if t.readable:
+            for name in _url_fields(t):
+                yield from issues_at(t, _cells(t, name, True), "url-scheme", name, lambda v: f"{v!r} is not an http(s) URL")
+
+
+@rule("url-invalid")
+def url_invalid(ctx: Context) -> Iterator[Issue]:
+    """http(s) URLs that an RFC 3986 parser refuses."""
+    for t in ctx.tables.values():
+        if t.readable:
+            for name in _url_fields(t):
+                yield from issues_at(t, _cells(t, name, False), "url-invalid", name,
+                                     lambda v: f"{v!r} is not a valid URL: {url_problem(v or '')}")
+
+
+
