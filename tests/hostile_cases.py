@@ -246,6 +246,8 @@ CASES: list[Case] = [
     Case("no-final-newline", raw(SO, lambda d: d.rstrip(b"\n")), 0),
     Case("header-too-wide", raw(PL, lambda d: d.replace(b"\n", b"," + b",".join(b"x%d" % i for i in range(20_000)) + b"\n", 1)), 1,
          [("header-too-wide", PL, 1, None)]),
+    Case("million-header-columns", raw(PL, lambda d: d.replace(b"\n", b"," + b",".join(b"c%d" % i for i in range(1_000_000)) + b"\n", 1)), 1,
+         [("header-too-wide", PL, 1, None)]),
     Case("ten-megabyte-cell", cell(EV, 3, summary="x" * 10_000_000), 1, [("text-length", EV, 3, "summary")]),
     Case("multi-line-cell-then-defect", both(cell(EV, 2, summary="first line\nsecond line"), cell(EV, 3, event_type="battle")), 1,
          [("unsafe-text", EV, 2, "summary"), ("enum-value", EV, 4, "event_type")]),

@@ -95,3 +95,12 @@ def test_an_escape_in_package_metadata_is_escaped_in_diff_text(package: Path, tm
     result = run("diff", str(package), str(new))
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "pwned" in result.stdout
+
+
+def test_a_huge_cell_gives_a_bounded_report(package: Path) -> None:
+    set_cells(package, "events", 3, summary="=" + "x" * 5_000_000)
+    result = run("validate", str(package), "--format", "json")
+    assert len(result.stdout) < 20_000
+    issues = [i for i in json.loads(result.stdout)["issues"] if i["line"] == 3]
+    assert {i["code"] for i in issues} == {"text-length", "unsafe-text"}
+    assert all(len(i["message"]) <= 1_100 and len(i["value"]) <= 250 for i in issues)
