@@ -231,7 +231,8 @@ def read_table(resource: Resource) -> RawTable:
         except OSError as exc:
             return RawTable(name, {}, np.empty(0, np.int64), [*issues, Issue("file-unreadable", f"cannot read {resource.relpath}: "
                             f"{exc.strerror}", name, value=resource.relpath)], False)
-        parsed = _parse_fast(pa.py_buffer(data), width, physical)
+        # No quote and no CR: nothing the strict grammar could refuse, so the gate's scan is skipped.
+        parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=not scan.quotes and scan.cr_line is None)
     if parsed is None:
         if data is None:
             data = resource.path.read_bytes()
@@ -250,9 +251,12 @@ def read_table(resource: Resource) -> RawTable:
     return RawTable(name, columns, lines, issues)
 
 
-def _parse_fast(source: pa.Buffer, width: int, physical: int) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
-    """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path."""
-    if not strict_csv(source):  # pyarrow would read what the reference refuses ("Shu"sha as Shusha)
+def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+    """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path.
+
+    gated: the caller knows the bytes are within the grammar.
+    """
+    if not gated and not strict_csv(source):  # pyarrow would read what the reference refuses ("Shu"sha as Shusha)
         return None
     invalid = 0
 
