@@ -280,6 +280,7 @@ def test_page_map_axis_permalink_and_first_screen(browser, mapped_release: tuple
     page.locator(f'#map circle[data-place="{busiest}"]').click()
     assert _shown_ids(page) == sorted(e["event_id"] for e in events if e["place_id"] == busiest)
     assert page.input_value("#place") == busiest
+    assert f"place={busiest}" in page.evaluate("location.hash")
     assert page.locator("#map circle.is-selected").evaluate_all("cs => cs.map(c => c.dataset.place)") == [busiest]
     page.locator(f'#map circle[data-place="{busiest}"]').focus()
     page.keyboard.press("Enter")  # the keyboard too: Enter on the chosen point shows every place again
@@ -316,6 +317,16 @@ def test_page_map_axis_permalink_and_first_screen(browser, mapped_release: tuple
     expected = sorted(e["event_id"] for e in events if low <= e["date_start"][:7] <= high)
     assert _shown_ids(page) == expected and f"Showing {len(expected)} of" in (page.text_content("#count") or "")
     assert page.input_value("#year-from") == low[:4] and page.input_value("#year-to") == high[:4]
+    # The period is in the address, so the view can be shared: a reload shows the same events.
+    assert f"period={low}..{high}" in page.evaluate("decodeURIComponent(location.hash)")
+    page.reload()
+    assert _shown_ids(page) == expected
+    if size == "phone":  # the filters stay folded; their button says how many are on
+        assert page.text_content("#filters-toggle") == "Filters & map (1)"
+        page.click("#filters-toggle")
+    assert page.locator("#axis-brush").is_visible()
+    page.locator("#axis").scroll_into_view_if_needed()
+    plot = _box(page, "#axis-plot")
     # The keyboard: the chosen month, then Shift+Page Down extends the period by a year; Escape clears it.
     page.mouse.click(at(months[0]), plot["y"] + plot["height"] / 2)
     page.focus("#axis")

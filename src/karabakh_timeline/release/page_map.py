@@ -81,7 +81,8 @@ def render_map(places: dict[str, dict[str, Any]], counts: Counter[str], labelled
     for country in asset["countries"]:
         svg.append(f'<path class="country country-{esc(country["code"].lower())}" data-country="{esc(country["code"])}" '
                    f'd="{_path(frame, country["rings"])}"><title>{esc(country["name"])}</title></path>')
-    on_map, elsewhere = [], []
+    on_map: list[str] = []
+    elsewhere: list[str] = []
     for key in counts:
         place = places.get(key) or {}
         lon, lat = place.get("longitude"), place.get("latitude")
@@ -110,7 +111,7 @@ def render_map(places: dict[str, dict[str, Any]], counts: Counter[str], labelled
     elsewhere.sort(key=lambda k: (-counts[k], (places.get(k) or {}).get("name") or k))
     buttons = "".join(f'<button type="button" class="place-chip" data-place="{esc(k)}">{esc((places.get(k) or {}).get("name") or k)}'
                       f' <span class="n">{counts[k]:,}</span></button>' for k in elsewhere)
-    off = sum(counts[k] for k in elsewhere)
+    off = sum((counts[k] for k in elsewhere), 0)
     source = asset["source"]
     return ("".join(svg)
             + (f'<details class="elsewhere"><summary>Elsewhere or not located: {len(elsewhere):,} places, {off:,} events</summary>'

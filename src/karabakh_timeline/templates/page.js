@@ -343,6 +343,7 @@
 
   // On a phone the filters, the axis and the map fold away behind one button, so the first screen shows events.
   var toggle = document.getElementById("filters-toggle");
+  var toggleText = toggle.textContent;
   toggle.addEventListener("click", function () {
     var open = document.body.classList.toggle("filters-open");
     toggle.setAttribute("aria-expanded", String(open));
@@ -439,6 +440,9 @@
       sections[y].hidden = !perYear[y];
       sections[y].querySelector(".year-count").textContent = plural(perYear[y] || 0, "event");
     });
+    var on = [type, actor, where, period || (years.length && (fromSelect.value !== String(years[0]) || toSelect.value !== String(years[years.length - 1])))]
+      .filter(Boolean).length;
+    toggle.textContent = toggleText + (on ? " (" + on + ")" : "");  // on a phone, the folded filters still say they are on
     empty.hidden = shown > 0;
     document.getElementById("count").textContent = "Showing " + shown.toLocaleString("en") + " of " + plural(events.length, "event");
     writeFragment();
