@@ -11,7 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")
@@ -29,21 +29,25 @@ def shrink(path: Path, colours: int = 64) -> None:
         image.convert("RGB").quantize(colors=colours, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
-def shoot(index: Path, out: Path, scale: float = 1.0) -> list[Path]:
-    """One screenshot per size in SHOTS, of the first screen as a reader sees it."""
+def shoot(index: Path, out: Path, browser: Browser | None = None) -> list[Path]:
+    """One screenshot per size in SHOTS, of the first screen as a reader sees it (in browser, or a Chromium of its own)."""
+    if browser is None:
+        with sync_playwright() as playwright:
+            own = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                return shoot(index, out, own)
+            finally:
+                own.close()
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for name, size in SHOTS.items():
-            page = browser.new_page(viewport=size, device_scale_factor=scale, color_scheme="light")
-            page.goto(index.resolve().as_uri())
-            page.wait_for_selector("article.event")
-            page.screenshot(path=str(out / name))
-            page.close()
-            shrink(out / name)
-            written.append(out / name)
-        browser.close()
+    for name, size in SHOTS.items():
+        page = browser.new_page(viewport=size, color_scheme="light")
+        page.goto(index.resolve().as_uri())
+        page.wait_for_selector("article.event")
+        page.screenshot(path=str(out / name))
+        page.close()
+        shrink(out / name)
+        written.append(out / name)
     return written
 
 

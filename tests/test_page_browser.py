@@ -393,3 +393,18 @@ def test_outlines_hold_the_bundled_places_of_their_country(browser, tmp_path: Pa
     # And nearly all inside their own country: 1:50m leaves out tiny exclaves and moves borders by up to a few km.
     wrong = {k: (bundled[k]["name"], ours[k], found[k][0]) for k in ours if ours[k] not in found[k][0]}
     assert len(wrong) <= len(ours) // 10, wrong
+
+
+def test_screenshot_script_writes_a_desktop_and_a_phone_png(browser, mapped_release: tuple[Path, Path], tmp_path: Path) -> None:
+    """scripts/screenshots.py, as the README runs it: one PNG per size, of that size."""
+    import struct
+
+    from conftest import _load_script
+
+    shots = _load_script("screenshots")
+    written = shots.shoot(mapped_release[1], tmp_path / "docs", browser)
+    assert [p.name for p in written] == list(shots.SHOTS)
+    for path in written:
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+        assert dict(zip(("width", "height"), struct.unpack(">II", data[16:24]), strict=True)) == shots.SHOTS[path.name]
