@@ -15,6 +15,7 @@ from karabakh_timeline.schema.descriptor import Resource, open_package, writable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.schema.types import type_info
 from karabakh_timeline.support.files import BOM, Fingerprint, clean_stale_temps, fingerprint, read_once, replace_if_unchanged
+from karabakh_timeline.support.progress import task
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -120,7 +121,9 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
         for resource in package.resources.values():
             clean_stale_temps(resource.path)  # what a killed run left beside its files
     pending: list[tuple[Resource, bytes, Fingerprint]] = []
+    bar = task("Checking the format" if check else "Formatting", len(package.resources))
     for resource in package.resources.values():
+        bar.advance(resource.name)
         try:
             data, seen = read_once(resource.path)
         except OSError as exc:
