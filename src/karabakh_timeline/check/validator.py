@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from karabakh_timeline.check.rules import Context, run_rules
+from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
@@ -122,13 +123,18 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
     return out
 
 
-def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None) -> Report:
-    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data."""
+def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
+    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data.
+
+    profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
+    house rules run under the timeline profile only; every package gets the spec checks.
+    """
     try:
         package = open_package(path)
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
-    issues: list[Issue] = list(package.issues)
+    active, profile_issues = active_profile(package.descriptor, profile)
+    issues: list[Issue] = list(package.issues) + profile_issues
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True))
@@ -141,11 +147,12 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         key_cache: dict = {}
         for found in pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()):
             issues += found
-        schemas = {name: r.schema for name, r in package.resources.items()}
-        issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+        if active == TIMELINE:
+            schemas = {name: r.schema for name, r in package.resources.items()}
+            issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}
-    return Report(display_path(package.descriptor_path), issues, counts, files)
+    return Report(display_path(package.descriptor_path), keep(issues, active), counts, files, active)
 
 
 __all__ = ["pandera_issues", "validate"]
