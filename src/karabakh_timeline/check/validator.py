@@ -104,6 +104,8 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
         elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
             continue  # the whole column is missing, or the cell was present but untypable: reported already
+        elif found == "missing-value" and field in t.nan and t.nan[field][row]:
+            continue  # NaN is a number (pandas counts it as missing)
         if found not in _MESSAGES:
             continue  # dtype checks are off; nothing else is expected
         shown = cell_text(value)
