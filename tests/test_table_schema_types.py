@@ -123,3 +123,80 @@ def test_composite_foreign_key_to_another_resource(tmp_path: Path) -> None:
              "foreignKeys": [{"fields": ["pa", "pb"], "reference": {"resource": "parent", "fields": ["a", "b"]}}]}
     pkg = foreign_package(tmp_path / "p", {"parent": ("a,b,pa,pb\n1,x,,\n", COMPOSITE), "child": ("pa,pb\n1,x\n2,x\n", child)})
     assert _issues(pkg)[1] == [("foreign-key", 3, "pa,pb")]
+
+
+EMAILS = ["a@example.org", "first.last+tag@sub.example.co.uk", "x_y%z@a-b.io", "a@b.test", "a..b@example.org", ".a@example.org",
+          "a@-example.org", "a@example.123", "a" * 65 + "@example.org", "a@" + "b" * 64 + ".org", "üser@example.org", "a@localhost"]
+URIS = ["https://example.org/a%20b?q=1#f", "http://example.org:8080/", "ftp://h/x", "http://exa mple.org/", "https://example.org/%zz",
+        "http://[::1]/", "mailto:a@example.org", "http://example.org/a|b", "urn:isbn:1"]
+
+
+@pytest.mark.parametrize("fmt,values", [("email", EMAILS), ("uri", URIS)])
+def test_vectorised_string_formats_agree_with_the_reference_parser(fmt: str, values: list[str]) -> None:
+    """The RE2 pre-checks (read.cells) never accept what the library (schema.lexical) refuses, mixed or alone."""
+    import pyarrow as pa
+
+    from karabakh_timeline.read.cells import convert
+    from karabakh_timeline.schema.lexical import parse_string, safe
+    from karabakh_timeline.schema.table_schema import parse_schema
+
+    schema = parse_schema("t", {"fields": [{"name": "x", "type": "string", "format": fmt}]})
+    expected = [not safe(lambda v: parse_string(v, fmt))(v)[0] for v in values]
+    _, bad = convert(pa.chunked_array([pa.array(values)]), schema.fields[0], schema)
+    assert bad.tolist() == expected
+    for value, wrong in zip(values, expected, strict=True):  # each alone: the fast path alone decides
+        _, bad = convert(pa.chunked_array([pa.array([value])]), schema.fields[0], schema)
+        assert bad.tolist() == [wrong], value
+
+
+def _cells_agree(ftype: str, fmt: str, values: list[str], **options: object) -> None:
+    import pyarrow as pa
+
+    from karabakh_timeline.read.cells import convert
+    from karabakh_timeline.schema.lexical import parser, safe
+    from karabakh_timeline.schema.table_schema import parse_schema
+
+    schema = parse_schema("t", {"fields": [{"name": "x", "type": ftype, "format": fmt, **options}]})
+    fld = schema.fields[0]
+    parse = safe(parser(ftype, fmt, fld.options))
+    expected = [v != "" and not parse(v)[0] for v in values]
+    _, bad = convert(pa.chunked_array([pa.array(values, pa.string())]), fld, schema)
+    assert bad.tolist() == expected, values
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    pass
+else:
+    _EMAILISH = st.text(alphabet="ab9._%+-@ü", min_size=1, max_size=14)
+    _URIISH = st.text(alphabet="ah:/.%2f?#[] |x", min_size=1, max_size=16).map(lambda s: "http://" + s)
+    _NUMERIC = st.text(alphabet="0123456789+-.,eE xNaIF$%", min_size=1, max_size=10)
+    _DATETIMEISH = st.one_of(st.text(alphabet="0123456789-:TZ+.", min_size=15, max_size=26),
+                             st.datetimes().map(lambda d: d.isoformat()), st.just("2020-01-01T10:00:00+0100"))
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_EMAILISH, min_size=1, max_size=5))
+    def test_property_email_fast_path_agrees(values: list[str]) -> None:
+        _cells_agree("string", "email", values)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_URIISH, min_size=1, max_size=5))
+    def test_property_uri_fast_path_agrees(values: list[str]) -> None:
+        _cells_agree("string", "uri", values)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_NUMERIC, min_size=1, max_size=5), st.sampled_from([{}, {"groupChar": ","}, {"bareNumber": False},
+                                                                        {"decimalChar": ",", "groupChar": "."}]))
+    def test_property_number_options_agree(values: list[str], options: dict) -> None:
+        _cells_agree("number", "default", values, **options)
+        _cells_agree("integer", "default", values, **options)
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(_DATETIMEISH, min_size=1, max_size=5))
+    def test_property_datetime_fast_path_agrees(values: list[str]) -> None:
+        _cells_agree("datetime", "default", values)
+        _cells_agree("date", "default", [v[:10] for v in values])
+        _cells_agree("time", "default", [v[11:19] for v in values])
+        _cells_agree("year", "default", [v[:4] for v in values])

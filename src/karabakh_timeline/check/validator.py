@@ -111,7 +111,19 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
         shown = cell_text(value)
         message = "" if found in ("duplicate-value", "duplicate-key") else _message(t, found, field, shown)
         issues.append(Issue(found, message, t.name, int(t.lines[row]), field, shown))
-    return _firsts_only_later(t, issues)
+    return _firsts_only_later(t, issues) + _nan_issues(t)
+
+
+def _nan_issues(t: TypedTable) -> list[Issue]:
+    """NaN is a number but no bound holds for it and no enum lists it (pandas skips it as missing, so it is checked here)."""
+    out = []
+    for name, nan in t.nan.items():
+        fld = t.schema.field(name)
+        found = "enum-value" if "enum" in fld.typed else "out-of-range" if set(fld.typed) & {"minimum", "maximum", "exclusiveMinimum",
+                                                                                                 "exclusiveMaximum"} else None
+        if found is not None:
+            out += [Issue(found, _message(t, found, name, "NaN"), t.name, int(line), name, "NaN") for line in t.lines[nan]]
+    return out
 
 
 def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:

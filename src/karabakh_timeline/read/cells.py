@@ -29,6 +29,10 @@ _NAIVE_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-
 # sub-delims, ':', '@', '/', '?' and well-formed %XX. Only cells this misses go to rfc3986 one by one.
 _URI_CHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})"
 _SIMPLE_URI = rf"^[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]+(:[0-9]*)?(/{_URI_CHAR}*)?(\?{_URI_CHAR}*)?(#{_URI_CHAR}*)?$"
+# Addresses email-validator accepts for certain: dot-atoms of ASCII letters, digits and _%+- before the @, LDH labels and
+# a letter TLD after it, under the length limits, and not a special-use domain. Only cells this misses go to email-validator.
+_SIMPLE_EMAIL = (r"^[A-Za-z0-9_%+-]{1,64}(\.[A-Za-z0-9_%+-]{1,64})*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_SPECIAL_USE = r"(?i)\.(arpa|invalid|local|localhost|onion|test)$"
 _PER_VALUE = {"duration", "geopoint", "geojson", "object", "array"}  # no vectorised form: schema.lexical on each distinct value
 
 
@@ -89,6 +93,13 @@ def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray 
         simple = pc.match_substring_regex(column, _SIMPLE_URI)
         if pc.all(pc.or_(simple, missing)).as_py():
             return column, simple
+    if fld.type == "string" and fld.format == "email":
+        simple = pc.and_(pc.and_(pc.match_substring_regex(column, _SIMPLE_EMAIL), pc.invert(pc.match_substring_regex(column, _SPECIAL_USE))),
+                         pc.less_equal(pc.binary_length(column), 254))
+        local_ok = pc.less_equal(pc.binary_length(pc.replace_substring_regex(column, "@.*$", "")), 64)
+        simple = pc.and_(simple, local_ok)
+        if pc.all(pc.or_(simple, missing)).as_py():
+            return column, simple
     if fld.type == "string" and fld.format == "uuid":
         regex = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
         canonical = pc.match_substring_regex(column, regex)
@@ -139,10 +150,11 @@ def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArra
         naive = pc.match_substring_regex(column, _NAIVE_DATETIME)
         zoned = pc.if_else(naive, pc.binary_join_element_wise(column, pa.scalar("Z", column.type), ""), column)
         ok = pc.match_substring_regex(zoned, _DATETIME)
-        try:
-            return pc.cast(_only(zoned, ok), out), ok
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass  # a 30 February or an hour 24: found value by value below
+        if pc.all(pc.or_(ok, missing)).as_py():  # any other form (+0100, a 30 February) is judged value by value below
+            try:
+                return pc.cast(_only(zoned, ok), out), ok
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
     if fld.type == "boolean":
         true = pc.is_in(column, value_set=pa.array(list(fld.options.get("trueValues", BOOLEAN_TRUE)), pa.string()))
         ok = pc.or_(true, pc.is_in(column, value_set=pa.array(list(fld.options.get("falseValues", BOOLEAN_FALSE)), pa.string())))

@@ -10,6 +10,8 @@ import pyarrow.compute as pc
 
 from karabakh_timeline.read.cells import convert, type_issues
 from karabakh_timeline.read.csv_file import read_table
+from karabakh_timeline.read.foreign import read_foreign
+from karabakh_timeline.read.integrity import integrity_issues
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import ARROW_TO_PANDAS
@@ -49,8 +51,8 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
     """
     resource = package.resources[name]
     schema = resource.schema
-    raw = read_table(resource)
-    issues = list(raw.issues)
+    raw = read_table(resource) if resource.plain else read_foreign(resource)
+    issues = integrity_issues(resource) + list(raw.issues)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     bad: dict[str, np.ndarray] = {}
     nan: dict[str, np.ndarray] = {}

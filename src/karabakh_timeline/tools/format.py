@@ -118,6 +118,10 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
     result = FormatResult(refused=list(package.issues))
     pending: list[tuple[Resource, bytes, Fingerprint]] = []
     for resource in package.resources.values():
+        if not resource.plain:  # inline, compressed, another encoding or dialect: canonical CSV would change what the descriptor says
+            result.refused.append(Issue("unsupported-feature", f"{resource.name}: format rewrites plain UTF-8 CSV files only (this resource "
+                                        "is inline, compressed, in another encoding or dialect)", resource.name, value=resource.relpath))
+            continue
         try:
             data, seen = read_once(resource.path)
         except OSError as exc:

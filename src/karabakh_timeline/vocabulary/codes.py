@@ -51,6 +51,8 @@ _CODES = [
     Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
+    Code("unsupported-feature", READ, "error", "A resource uses a feature out of scope (xlsx, ods, JSON resources, other compressions, "
+         "multi-file resources, inline data that is not rows): one issue naming it; nothing of that resource is read."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
     Code("zip-too-large", READ, "error", "diff: the files a release zip's package uses unpack to more than 4 GiB, or one compresses more "
          "than 200 to 1 (a zip bomb, not CSV)."),
@@ -62,6 +64,10 @@ _CODES = [
     # File structure.
     Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
     Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
+    Code("encoding-mismatch", FILE, "error", "The bytes are not in the encoding the resource declares (e.g. declared ascii, really UTF-8); "
+         "the file was read as UTF-8.", "the file is declared {declared} but is not: {detail}"),
+    Code("integrity-mismatch", FILE, "error", "The file's size or hash is not the bytes or hash its resource declares.",
+         "{what} is {found} but the resource declares {declared}"),
     Code("byte-order-mark", FILE, "error", "The file starts with a UTF-8 byte-order mark (canonical files have none)."),
     Code("line-ending", FILE, "error", "The file uses CR or CRLF line endings (canonical files use LF)."),
     Code("nul-byte", FILE, "error", "A NUL byte in the file."),
