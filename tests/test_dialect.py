@@ -130,3 +130,41 @@ def test_out_of_scope_features_are_one_coded_refusal(tmp_path: Path, path: str, 
     issues = json.loads(result.stdout)["issues"]
     assert result.exit_code == 3 and [i["code"] for i in issues] == ["unsupported-feature"]
     assert feature in issues[0]["message"]
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    pass
+else:
+    _CELL = st.text(alphabet=";|\t,\"'ab \n\r", max_size=5)
+
+    @settings(max_examples=120, deadline=None)
+    @given(st.sampled_from([";", "\t", "|"]), st.sampled_from(['"', "'"]), st.lists(st.lists(_CELL, min_size=2, max_size=2), max_size=4),
+           st.booleans())
+    def test_property_arrow_dialect_path_agrees_with_the_csv_module(delimiter: str, quote: str, rows: list[list[str]], raw: bool) -> None:
+        """The pyarrow path for a non-default dialect reads what the csv module reads (cells and lines), or leaves the file to it."""
+        import io as io_
+
+        from karabakh_timeline.read.foreign import _arrow_dialect, _dialect_records, _from_records
+        from karabakh_timeline.schema.dialect import Dialect
+
+        d = Dialect(delimiter=delimiter, quote_char=quote)
+        buf = io_.StringIO()
+        csv_writer = __import__("csv").writer(buf, delimiter=delimiter, quotechar=quote, lineterminator="\n")
+        csv_writer.writerow(["a", "b"])
+        csv_writer.writerows(rows)
+        text = buf.getvalue()
+        if raw:  # hand-made bytes: stray quotes and ragged rows too
+            text = "a" + delimiter + "b\n" + "\n".join(delimiter.join(r) for r in rows)
+        data = text.encode("utf-8")
+        fast = _arrow_dialect("t", data, d, ["a", "b"])
+        if fast is None:
+            return
+        records, issues = _dialect_records("t", text, d)
+        slow = _from_records("t", records, issues, d, ["a", "b"])
+        assert [(i.code, i.line) for i in fast.issues] == [(i.code, i.line) for i in slow.issues]
+        assert fast.lines.tolist() == slow.lines.tolist()
+        for name in ("a", "b"):
+            assert fast.columns[name].to_pylist() == slow.columns[name].to_pylist()

@@ -12,12 +12,15 @@ import csv
 import gzip
 import io
 import json
+import re
 import sys
 import zipfile
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from karabakh_timeline.read.csv_file import RawTable, _byte_issues, _drop_blank_rows, _header, _parse_fast, _parse_slow
 from karabakh_timeline.schema.descriptor import Resource
@@ -98,10 +101,64 @@ def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, i
     return RawTable(name, columns, lines, issues + blank_issues)
 
 
+def _strict(data: bytes, d: Dialect) -> bool:
+    """True when the bytes match the strict CSV grammar of the dialect (quotes doubled, no stray quote), so that pyarrow's
+    reading is the csv module's (the reading contract's rule for the default dialect, with this dialect's characters)."""
+    q, sep = re.escape(d.quote_char), re.escape(d.delimiter)
+    field = rf"(?:{q}(?:[^{q}]|{q}{q})*{q}|[^{q}{sep}\r\n][^{sep}\r\n]*|)"
+    record = rf"{field}(?:{sep}{field})*"
+    grammar = rf"^(?:{record}\r?\n)*(?:{record})?$"
+    buffer = pa.py_buffer(data)
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, buffer.size], dtype=np.int64)), buffer])
+    return bool(pc.match_substring_regex(text, grammar)[0].as_py())
+
+
+def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) -> RawTable | None:
+    """pyarrow's reader with the dialect's delimiter and quote, for a header on line 1 and nothing to skip; None: use the csv module."""
+    simple = d.double_quote and d.escape_char is None and d.comment_char is None and not d.comment_rows and not d.skip_initial_space \
+        and d.header_row == 1 and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
+    if not simple or not _strict(data, d):
+        return None
+    first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    header = next(csv.reader([first], delimiter=d.delimiter, quotechar=d.quote_char), []) if d.header else list(schema_names)
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    invalid = 0
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        nonlocal invalid
+        invalid += 1
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if d.header else 0, block_size=1 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char=d.quote_char, double_quote=True, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if invalid or table.num_rows + (1 if d.header else 0) != physical:
+        return None  # cells spanning lines or ragged rows: the csv module gives each record's line
+    issues: list[Issue] = []
+    if d.header:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow(header)
+        _, issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
+    cells = [table.column(n) for n in names]
+    if d.null_sequence is not None:
+        cells = [pc.if_else(pc.equal(c, d.null_sequence), pa.scalar("", pa.string()), c) for c in cells]
+    start = 2 if d.header else 1
+    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names)
+
+
 def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
     """Every record and the physical line it starts on, read by the csv module with the dialect's parameters."""
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=d.delimiter, quotechar=d.quote_char, doublequote=d.double_quote,
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=d.delimiter, quotechar=d.quote_char, doublequote=d.double_quote,
                         escapechar=d.escape_char, skipinitialspace=d.skip_initial_space, strict=True)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
@@ -189,5 +246,9 @@ def read_foreign(resource: Resource) -> RawTable:
         table.issues[:0] = issues
         return table
     data, byte_issues = _byte_issues(name, data.removeprefix(BOM))
+    fast = _arrow_dialect(name, data, resource.dialect, resource.schema.field_names)
+    if fast is not None:
+        fast.issues[:0] = issues + byte_issues
+        return fast
     records, parse_issues = _dialect_records(name, data.decode("utf-8"), resource.dialect)
     return _from_records(name, records, issues + byte_issues + parse_issues, resource.dialect, resource.schema.field_names)
