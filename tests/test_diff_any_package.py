@@ -95,3 +95,32 @@ def test_a_table_that_one_side_cannot_read_is_reported_exit_3(tmp_path: Path, si
     (broken / "u.csv").unlink()  # a resource that does not open at all is not a table "added" or "removed" either
     result = run("diff", str(old), str(new), "--format", "json")
     assert result.exit_code == 3 and json.loads(result.stdout)["tables"]["u"]["status"] == "unreadable"
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    pass
+else:
+    _ROW = st.tuples(st.one_of(st.none(), st.integers(-2, 2)), st.one_of(st.none(), st.text(alphabet="a\\\x1fN", max_size=3)))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(_ROW, max_size=8), st.lists(_ROW, max_size=8))
+    def test_property_multiset_diff_is_collections_counter(old_rows: list[tuple], new_rows: list[tuple]) -> None:
+        """diff.unkeyed.multiset_diff agrees with a plain-Python Counter over whole rows (escapes and missing values included)."""
+        from collections import Counter
+
+        import numpy as np
+        import pyarrow as pa
+
+        from karabakh_timeline.diff.unkeyed import multiset_diff
+
+        def table(rows: list[tuple]) -> pa.Table:
+            return pa.table({"a": pa.array([r[0] for r in rows], pa.int64()), "b": pa.array([r[1] for r in rows], pa.string())})
+
+        removed, added, unchanged = multiset_diff(table(old_rows), table(new_rows), ["a", "b"], np.arange(len(old_rows)), np.arange(len(new_rows)))
+        old_c, new_c = Counter(old_rows), Counter(new_rows)
+        assert Counter(old_rows[i] for i in removed) == old_c - new_c
+        assert Counter(new_rows[i] for i in added) == new_c - old_c
+        assert unchanged == sum((old_c & new_c).values())
