@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from karabakh_timeline.check.render import FORMATS
+from karabakh_timeline.support.progress import on_terminal
 from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.codes import PROFILES, cannot_read, is_usage
 from karabakh_timeline.vocabulary.codes import code as issue_code
@@ -77,7 +78,8 @@ def validate(path: str | None, fmt: str, strict: bool, profile: str | None) -> N
     from karabakh_timeline.check.render import render
     from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
 
-    report = validate_package(path, profile=profile)
+    with on_terminal():  # a progress bar on stderr, only when it is a terminal
+        report = validate_package(path, profile=profile)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
 
@@ -184,7 +186,8 @@ def format_(path: str | None, check: bool) -> None:
     from karabakh_timeline.tools.format import format_package
 
     try:
-        result = format_package(path, check=check)
+        with on_terminal():
+            result = format_package(path, check=check)
     except PackageError as exc:
         fail(exc.issue)
     for issue in result.refused:
@@ -253,7 +256,8 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     from karabakh_timeline.schema.descriptor import PackageError
 
     try:
-        result = publish_release(path, out, since=since, force=force, tag=tag)
+        with on_terminal():
+            result = publish_release(path, out, since=since, force=force, tag=tag)
     except PackageError as exc:
         fail(exc.issue)
     except PublishError as exc:

@@ -17,6 +17,7 @@ from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
 from karabakh_timeline.schema.pandera_compiler import compile_schema
+from karabakh_timeline.support.progress import task
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue, Report
@@ -149,9 +150,13 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
     active, profile_issues = active_profile(package.descriptor, profile)
     issues: list[Issue] = list(package.issues) + profile_issues
+    bar = task("Validating", 2 * len(package.resources) + 1)  # read each table, check each table, the timeline rules
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True))
+        tables = {}
+        for name, read in zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True):
+            tables[name] = read
+            bar.advance(f"read {name}")
         for t in tables.values():
             issues += t.issues
         readable = {name: t for name, t in tables.items() if t.readable}
@@ -159,11 +164,13 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         frames = {name: t.frame for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
         issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
-        for found in pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()):
+        for name, found in zip(readable, pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()), strict=True):
             issues += found
+            bar.advance(f"checked {name}")
         if active == TIMELINE:
             schemas = {name: r.schema for name, r in package.resources.items()}
             issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+        bar.advance("timeline rules")
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}
     return Report(display_path(package.descriptor_path), keep(issues, active), counts, files, active)
