@@ -76,9 +76,9 @@ def codes_block() -> str:
     """The table of issue codes from the registry."""
     from karabakh_timeline.vocabulary.codes import CODES
 
-    lines = ["| code | level | severity | meaning |", "| --- | --- | --- | --- |"]
+    lines = ["| code | level | severity | profile | meaning |", "| --- | --- | --- | --- | --- |"]
     for c in CODES.values():
-        lines.append(f"| `{c.name}` | {c.level} | {c.severity} | {_md_escape(c.title)} |")
+        lines.append(f"| `{c.name}` | {c.level} | {c.severity} | {c.profile} | {_md_escape(c.title)} |")
     return "\n".join(lines) + "\n"
 
 

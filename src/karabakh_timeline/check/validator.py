@@ -8,11 +8,11 @@ import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from karabakh_timeline.check.rules import Context, run_rules
+from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
@@ -79,7 +79,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     schema = compile_schema(t.schema, dtypes=False, references=references, key_cache=key_cache)
     try:
         schema.validate(t.frame, lazy=True)
-        return _nan_out_of_range(t)
+        return _nan_issues(t)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     issues: list[Issue] = []
@@ -103,24 +103,28 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
         elif found == "foreign-key" and field is not None:
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
-        elif found == "missing-value" and (field in t.absent or any(field in m and m[field][row] for m in (t.bad, t.nan))):
-            continue  # the whole column is missing, the cell was present but untypable (reported already), or NaN (not missing)
+        elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
+            continue  # the whole column is missing, or the cell was present but untypable: reported already
+        elif found == "missing-value" and field in t.nan and t.nan[field][row]:
+            continue  # NaN is a number (pandas counts it as missing)
         if found not in _MESSAGES:
             continue  # dtype checks are off; nothing else is expected
         shown = cell_text(value)
         message = "" if found in ("duplicate-value", "duplicate-key") else _message(t, found, field, shown)
         issues.append(Issue(found, message, t.name, int(t.lines[row]), field, shown))
-    return _firsts_only_later(t, issues + _nan_out_of_range(t))
+    return _firsts_only_later(t, issues) + _nan_issues(t)
 
 
-def _nan_out_of_range(t: TypedTable) -> list[Issue]:
-    """NaN is within no range: out-of-range wherever a bounded number field holds it (pandas would show it as missing)."""
-    issues = []
+def _nan_issues(t: TypedTable) -> list[Issue]:
+    """NaN is a number but no bound holds for it and no enum lists it (pandas skips it as missing, so it is checked here)."""
+    out = []
     for name, nan in t.nan.items():
-        if {"minimum", "maximum"} & set(t.schema.field(name).constraints):
-            message = _message(t, "out-of-range", name, "NaN")
-            issues += [Issue("out-of-range", message, t.name, int(t.lines[row]), name, "NaN") for row in np.flatnonzero(nan)]
-    return issues
+        fld = t.schema.field(name)
+        found = "enum-value" if "enum" in fld.typed else "out-of-range" if set(fld.typed) & {"minimum", "maximum", "exclusiveMinimum",
+                                                                                                 "exclusiveMaximum"} else None
+        if found is not None:
+            out += [Issue(found, _message(t, found, name, "NaN"), t.name, int(line), name, "NaN") for line in t.lines[nan]]
+    return out
 
 
 def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
@@ -134,13 +138,18 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
     return out
 
 
-def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None) -> Report:
-    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data."""
+def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
+    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data.
+
+    profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
+    house rules run under the timeline profile only; every package gets the spec checks.
+    """
     try:
         package = open_package(path)
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
-    issues: list[Issue] = list(package.issues)
+    active, profile_issues = active_profile(package.descriptor, profile)
+    issues: list[Issue] = list(package.issues) + profile_issues
     bar = task("Validating", 2 * len(package.resources) + 1)  # read each table, check each table, the timeline rules
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -158,12 +167,13 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         for name, found in zip(readable, pool.map(lambda t: pandera_issues(t, frames, key_cache), readable.values()), strict=True):
             issues += found
             bar.advance(f"checked {name}")
-        schemas = {name: r.schema for name, r in package.resources.items()}
-        issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+        if active == TIMELINE:
+            schemas = {name: r.schema for name, r in package.resources.items()}
+            issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
         bar.advance("timeline rules")
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}
-    return Report(display_path(package.descriptor_path), issues, counts, files)
+    return Report(display_path(package.descriptor_path), keep(issues, active), counts, files, active)
 
 
 __all__ = ["pandera_issues", "validate"]

@@ -18,14 +18,17 @@ from karabakh_timeline.support.arrow import arrow, isin, value_set
 
 
 def _bound(fld: Field, value: object) -> object:
-    return pd.Timestamp(str(value)) if fld.type == "date" else value
+    """A typed constraint value (schema.lexical) as the frames hold it: dates and datetimes as Timestamps."""
+    if fld.type in ("date", "datetime"):
+        return pd.Timestamp(value)
+    return value
 
 
 def _field_checks(fld: Field) -> list[pa.Check]:
-    c = fld.constraints
+    c = fld.typed | {k: v for k, v in fld.constraints.items() if k not in fld.typed}
     checks: list[pa.Check] = []
     if "enum" in c:
-        checks.append(pa.Check.isin(c["enum"], error="enum-value"))
+        checks.append(pa.Check.isin([_bound(fld, v) for v in c["enum"]], error="enum-value"))
     if "pattern" in c:
         checks.append(pa.Check.str_matches(f"^(?:{c['pattern']})$", error="pattern-mismatch"))
     if "minLength" in c or "maxLength" in c:
@@ -34,6 +37,10 @@ def _field_checks(fld: Field) -> list[pa.Check]:
         checks.append(pa.Check.ge(_bound(fld, c["minimum"]), error="out-of-range"))
     if "maximum" in c:
         checks.append(pa.Check.le(_bound(fld, c["maximum"]), error="out-of-range"))
+    if "exclusiveMinimum" in c:
+        checks.append(pa.Check.gt(_bound(fld, c["exclusiveMinimum"]), error="out-of-range"))
+    if "exclusiveMaximum" in c:
+        checks.append(pa.Check.lt(_bound(fld, c["exclusiveMaximum"]), error="out-of-range"))
     return checks
 
 

@@ -124,6 +124,10 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
     bar = task("Checking the format" if check else "Formatting", len(package.resources))
     for resource in package.resources.values():
         bar.advance(resource.name)
+        if not resource.plain:  # inline, compressed, another encoding or dialect: canonical CSV would change what the descriptor says
+            result.refused.append(Issue("unsupported-feature", f"{resource.name}: format rewrites plain UTF-8 CSV files only (this resource "
+                                        "is inline, compressed, in another encoding or dialect)", resource.name, value=resource.relpath))
+            continue
         try:
             data, seen = read_once(resource.path)
         except OSError as exc:

@@ -60,6 +60,7 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)  # table -> data rows read
     files: dict[str, str] = field(default_factory=dict)  # table -> CSV path as the user would name it
+    profile: str = "none"  # the validation profile applied (policy.profile): timeline or none
 
     omitted: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (code, table, severity) -> issues not kept
 
@@ -119,6 +120,7 @@ class Report:
             "package": self.package,
             "valid": self.valid(strict),
             "strict": strict,
+            "profile": self.profile,
             "summary": {
                 "errors": self._total("error"),
                 "warnings": self._total("warning"),
