@@ -103,11 +103,13 @@ def test_the_strict_grammar(line: str, valid: bool) -> None:
 
 def _python_reference(type_name: str, value: str) -> object:
     """The cell's value by the lexical rule and Python's own parsers; ValueError when it is not of the type."""
+    if type_name == "integer":  # Table Schema integers are unbounded: up to 38 digits are read (a decimal beyond int64)
+        if not re.fullmatch(r"[+-]?[0-9]{1,38}", value):
+            raise ValueError(value)
+        return int(value)
     pattern = TYPES[type_name].lexical
     if pattern is not None and not re.search(pattern, value):
         raise ValueError(value)
-    if type_name == "integer":
-        return int(value)
     if type_name == "number":
         return float(value.replace("INF", "inf"))
     if type_name == "date":

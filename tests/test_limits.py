@@ -75,7 +75,7 @@ def test_urls_are_judged_by_an_rfc3986_parser(url: str, problem: str | None) -> 
 
 
 def test_a_url_with_a_space_is_url_invalid(package: Path) -> None:
-    set_cells(package, "sources", 2, url="https://exa mple.org/")
+    set_cells(package, "sources", 2, url="https://news0.example.org/a b")
     issues = json.loads(run("validate", str(package), "--format", "json").stdout)["issues"]
     assert ("url-invalid", "sources", 2, "url") in [(i["code"], i["table"], i["line"], i["field"]) for i in issues]
 
