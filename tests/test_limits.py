@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run, set_cells
-from karabakh_timeline.check.rules.urls import url_problem
+from karabakh_timeline.check.rules.url_validity import url_problem
 from karabakh_timeline.support.files import dumps
 from karabakh_timeline.support.text import printable
 
