@@ -96,9 +96,12 @@ def _column_failures(t: TypedTable, fld: Field, sole_pk: str | None) -> Iterator
         for code_name, check in checks:
             for i in _rows(check(values)):
                 yield code_name, fld.name, int(present[i]), cell_text(values.iat[i])
-    if fld.constraints.get("unique") and fld.name != sole_pk and not s.is_unique:
-        for row in np.flatnonzero(s.duplicated(keep=False).to_numpy(dtype=bool)):  # pandera reports every copy, missing ones too
-            yield "duplicate-value", fld.name, int(row), cell_text(s.iat[row])
+    if fld.constraints.get("unique") and fld.name != sole_pk:
+        values = s[~missing]  # missing cells are never duplicates of each other
+        if not values.is_unique:
+            rows = np.flatnonzero(~missing)
+            for i in np.flatnonzero(values.duplicated(keep=False).to_numpy(dtype=bool)):  # every copy; the first is dropped later
+                yield "duplicate-value", fld.name, int(rows[i]), cell_text(values.iat[i])
 
 
 def _joined(t: TypedTable, fields: tuple[str, ...], row: int) -> str:
