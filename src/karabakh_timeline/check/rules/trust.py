@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -36,13 +36,26 @@ _MEMO_LOCK = threading.Lock()
 _MEMO: list[tuple[weakref.ref[Context], pd.DataFrame]] = []  # the last run's corroboration, shared by its three rules
 
 
+def _reported(events: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The events whose corroboration a verification rule prints (the only ones whose publishers are named)."""
+
+    def named(corr: pd.DataFrame) -> np.ndarray:
+        label = events.drop_duplicates("event_id").set_index("event_id")["verification"].reindex(corr.index)
+        confirmed = (label == CONFIRMED).fillna(False).to_numpy(dtype=bool)
+        low = label.isin(list(UNDERSTATED_IF_CORROBORATED)).to_numpy(dtype=bool)
+        independent = corr["independent"].to_numpy(dtype=bool)
+        return (confirmed & ~independent) | (low & independent)
+
+    return named
+
+
 def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events and their corroboration in row order, computed once per validation run (the rules run side by side)."""
     events = ctx.frame("events")
     with _MEMO_LOCK:
         if _MEMO and _MEMO[0][0]() is ctx:
             return events, _MEMO[0][1]
-        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}).reindex(events["event_id"].to_numpy())
+        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}, named=_reported(events)).reindex(events["event_id"].to_numpy())
         _MEMO[:] = [(weakref.ref(ctx), corr)]  # a weak reference: the tables are not kept alive after the run
         return events, corr
 
