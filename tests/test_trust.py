@@ -154,10 +154,9 @@ def test_no_publisher_name_or_domain_twice() -> None:
 
 # --- The vectorised corroboration() against a plain-Python reference (hypothesis) --------------------
 
+import numpy as np  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 from karabakh_timeline.policy.trust import corroboration  # noqa: E402
 
