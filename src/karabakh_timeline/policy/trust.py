@@ -115,8 +115,13 @@ def corroboration(tables: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFr
     names = [str(v) for v in counted["name"].to_numpy()]
     bounds = [*starts[1:], len(names)] if len(starts) else []
     by_event = {ids[a]: tuple(names[a:b]) for a, b in zip(starts, bounds, strict=True)}
-    result["names"] = [by_event.get(e, ()) for e in result.index] if wanted is None else \
-        [by_event.get(e, ()) if w else () for e, w in zip(result.index, wanted, strict=True)]
+    if wanted is None:
+        result["names"] = [by_event.get(e, ()) for e in result.index]
+    else:
+        named_list: list[tuple[str, ...]] = [()] * len(result)
+        for pos in np.flatnonzero(wanted):
+            named_list[pos] = by_event.get(result.index[pos], ())
+        result["names"] = named_list
     return result[_COLUMNS]
 
 
