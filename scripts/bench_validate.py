@@ -4,6 +4,7 @@ Usage:
   python scripts/bench_validate.py [N_EVENTS] [--dir DIR] [--repeat R] [--skip-frictionless]
   python scripts/bench_validate.py --bundled          # the bundled dataset and a 10,000-event package
   python scripts/bench_validate.py --scale [--sizes 10000,100000,1000000,3000000]
+  ... --baseline DIR   # also time the same command with DIR/src first on the path ("before")
 
 Every figure is a whole process (start-up included), timed in this one run on the same files:
 ours (median of R runs), frictionless-py (`frictionless validate`; above --frictionless-max events
@@ -32,18 +33,18 @@ for path in sys.argv[1:]:
 """
 
 
-def measure(cmd: list[str]) -> tuple[float, float, int]:
+def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak RSS in MiB and exit code of one command (its own rusage via wait4)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
-def median(cmd: list[str], repeat: int) -> tuple[tuple[float, float, int], list[float]]:
+def median(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[tuple[float, float, int], list[float]]:
     """The median run by time of repeat runs, and every run's seconds."""
-    runs = sorted(measure(cmd) for _ in range(max(1, repeat)))
+    runs = sorted(measure(cmd, env) for _ in range(max(1, repeat)))
     return runs[len(runs) // 2], [r[0] for r in runs]
 
 
@@ -85,6 +86,9 @@ def row(name: str, result: tuple[float, float, int], note: str = "") -> None:
     print(f"| {name} | {secs:.2f} | {rss:,.0f} | {code} |{(' ' + note) if note else ''}")
 
 
+BASELINE: Path | None = None  # --baseline: another checkout whose src/ is timed the same way, as "before"
+
+
 def compare(pkg: Path, label: str, repeat: int, frictionless: tuple[float, float, int] | None, friction_note: str = "") -> dict[str, float]:
     """Ours, the pyarrow anchor and frictionless on one package; prints a table and the ratios."""
     rows, size = describe(pkg)
@@ -94,11 +98,18 @@ def compare(pkg: Path, label: str, repeat: int, frictionless: tuple[float, float
     parsed = parse_only(pkg)
     row(f"`karabakh-timeline validate` (median of {len(runs)}: {', '.join(f'{r:.2f}' for r in runs)})", ours)
     row("pyarrow: import and parse every CSV as strings", parsed)
+    before = None
+    if BASELINE is not None:
+        env = {**os.environ, "PYTHONPATH": str(BASELINE / "src")}
+        before, before_runs = median([_tool("karabakh-timeline"), "validate", str(pkg)], repeat, env)
+        row(f"before: the same command on {BASELINE} (median of {len(before_runs)}: {', '.join(f'{r:.2f}' for r in before_runs)})", before)
     if frictionless is not None:
         row(f"`frictionless validate`{friction_note}", frictionless)
     print(f"\nours / pyarrow parse: {ours[0] / parsed[0]:.2f}x", end="")
     if frictionless is not None:
         print(f"; frictionless / ours: {frictionless[0] / ours[0]:.1f}x{' (extrapolated)' if friction_note else ''}", end="")
+    if before is not None:
+        print(f"; before / now: {before[0] / ours[0]:.1f}x time, {before[1] / ours[1]:.1f}x memory", end="")
     print(f"; load average {os.getloadavg()[0]:.1f}")
     return {"rows": rows, "ours": ours[0], "rss": ours[1], "parse": parsed[0]}
 
@@ -124,7 +135,10 @@ def main() -> None:
     parser.add_argument("--bundled", action="store_true", help="the bundled dataset and a 10,000-event package (small-package goal)")
     parser.add_argument("--scale", action="store_true", help="time and peak memory across --sizes, and whether they grow linearly")
     parser.add_argument("--sizes", default="10000,100000,1000000,3000000")
+    parser.add_argument("--baseline", type=Path, default=None, help="a checkout (e.g. `git archive main src | tar -x -C DIR`) timed too, as before")
     args = parser.parse_args()
+    global BASELINE
+    BASELINE = args.baseline
     fl = None if args.skip_frictionless else _tool("frictionless")
 
     def friction(pkg: Path, n: int) -> tuple[tuple[float, float, int] | None, str]:

@@ -24,6 +24,7 @@ from karabakh_timeline.vocabulary.issues import Issue
 
 Failure = tuple[str, str | None, int, str | None]  # code, field, row, value shown
 ColumnCheck = Callable[[pd.Series], pd.Series]
+_TEXT_IS_VALUE = ("string", "integer")
 
 
 def message(t: TypedTable, code_name: str, field: str | None, shown: str | None) -> str:
@@ -165,9 +166,14 @@ def firsts_only_later(t: TypedTable, issues: list[Issue]) -> list[Issue]:
     first: dict[tuple[str, str | None, str | None], int] = {}
     for field in {i.field for i in repeats if i.field}:
         names = field.split(",")
-        texts = [cell_text(v) for v in t.frame[names[0]].tolist()] if len(names) == 1 else \
-            [_joined(t, tuple(names), row) for row in range(len(t.frame))]  # only tables with repeats pay for this loop
-        for row, shown in enumerate(texts):
+        rows = np.arange(len(t.frame))
+        if len(names) == 1 and t.schema.field(names[0]).type in _TEXT_IS_VALUE:
+            # A string or integer has one text per value: only rows holding a repeated value can come first.
+            wanted = {i.value for i in repeats if i.field == field and i.value is not None}
+            column = t.frame[names[0]]
+            rows = np.flatnonzero(column.astype("string").isin(list(wanted)).fillna(False).to_numpy(dtype=bool)) if wanted else rows[:0]
+        for row in rows:  # only tables with repeats pay for this loop
+            shown = cell_text(t.frame[names[0]].iat[row]) if len(names) == 1 else _joined(t, tuple(names), int(row))
             for code_name in ("duplicate-value", "duplicate-key"):
                 first.setdefault((code_name, field, shown), int(t.lines[row]))
     kept = []
