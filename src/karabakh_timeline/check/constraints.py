@@ -170,10 +170,10 @@ def firsts_only_later(t: TypedTable, issues: list[Issue]) -> list[Issue]:
         if len(names) == 1 and t.schema.field(names[0]).type in _TEXT_IS_VALUE:
             # A string or integer has one text per value: only rows holding a repeated value can come first.
             wanted = {i.value for i in repeats if i.field == field and i.value is not None}
-            column = t.frame[names[0]]
-            rows = np.flatnonzero(column.astype("string").isin(list(wanted)).fillna(False).to_numpy(dtype=bool)) if wanted else rows[:0]
+            rows = np.flatnonzero(t.frame[names[0]].astype("string").isin(list(wanted)).fillna(False).to_numpy(dtype=bool)) if wanted else rows[:0]
+        sole = t.frame[names[0]]
         for row in rows:  # only tables with repeats pay for this loop
-            shown = cell_text(t.frame[names[0]].iat[row]) if len(names) == 1 else _joined(t, tuple(names), int(row))
+            shown = cell_text(sole.iat[row]) if len(names) == 1 else _joined(t, tuple(names), int(row))
             for code_name in ("duplicate-value", "duplicate-key"):
                 first.setdefault((code_name, field, shown), int(t.lines[row]))
     kept = []

@@ -21,18 +21,20 @@ def bound(fld: Field, value: object) -> object:
 def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame | None, key_cache: dict[tuple[str, str], object]) -> np.ndarray:
     """Per row: the key tuple has an empty part or exists in the referenced fields (target None: this same frame)."""
     reference = frame if target is None else target
-    keys = frame[list(fk.fields)]
-    empty = keys.isna().any(axis=1).to_numpy()
     if len(fk.fields) == 1:
+        values = frame[fk.fields[0]]  # one column: no sub-frame copy
+        empty = values.isna().to_numpy(dtype=bool)
         column = reference[fk.reference_fields[0]]
         if target is not None:  # another table's keys: computed once, shared by every reference to them
             cache_key = (fk.resource, fk.reference_fields[0])
             if cache_key not in key_cache:
                 key_cache[cache_key] = value_set(column)
-            found = isin(keys[fk.fields[0]], key_cache[cache_key])  # type: ignore[arg-type]
+            found = isin(values, key_cache[cache_key])  # type: ignore[arg-type]
         else:
-            found = isin(keys[fk.fields[0]], column)
+            found = isin(values, column)
     else:
+        keys = frame[list(fk.fields)]
+        empty = keys.isna().any(axis=1).to_numpy()
         wanted = pd.MultiIndex.from_frame(keys.astype(object))
         have = pd.MultiIndex.from_frame(reference[list(fk.reference_fields)].dropna().astype(object))
         found = wanted.isin(have)

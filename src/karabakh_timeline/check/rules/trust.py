@@ -135,8 +135,9 @@ def verbatim_language(ctx: Context) -> Iterator[Issue]:
     """A verbatim text is in the language its words were said in."""
     t = ctx.tables["statements"]
     f = t.frame
+    language, original_language = f["language"], f["original_language"]
     for i in np.flatnonzero((f["text_kind"] == "verbatim").fillna(False).to_numpy(dtype=bool)):
-        lang, original = f["language"].iat[i], f["original_language"].iat[i]
+        lang, original = language.iat[i], original_language.iat[i]
         if pd.isna(original):
             yield Issue("verbatim-language", "verbatim, but original_language is empty: say in which language the words were said",
                         t.name, int(t.lines[i]), "original_language", None)
@@ -186,8 +187,9 @@ def url_host(ctx: Context) -> Iterator[Issue]:
             why = {h: w for h in host.dropna().unique() if (w := _host_problem(h, bad_hosts))}  # each distinct host judged once
             if not why:
                 continue
+            urls = t.frame[fld.name]
             for i in np.flatnonzero(host.isin(list(why)).fillna(False).to_numpy(dtype=bool)):
-                yield Issue("url-host", f"host {host.iat[i]!r} {why[host.iat[i]]}", t.name, int(t.lines[i]), fld.name, str(t.frame[fld.name].iat[i]))
+                yield Issue("url-host", f"host {host.iat[i]!r} {why[host.iat[i]]}", t.name, int(t.lines[i]), fld.name, str(urls.iat[i]))
 
 
 def _host_problem(host: str, bad_hosts: frozenset[str]) -> str | None:
@@ -206,8 +208,9 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     group = triples.groupby(["host", "pub", "orig"], dropna=False, sort=False).ngroup().to_numpy()
     _, firsts = np.unique(group, return_index=True)  # each distinct (host, publisher, original) judged once
     wrong: dict[int, str] = {}
+    publisher, original = f["publisher_id"], f["original_publisher_id"]
     for i in firsts:
-        h, pub, orig = host.iat[i], f["publisher_id"].iat[i], f["original_publisher_id"].iat[i]
+        h, pub, orig = host.iat[i], publisher.iat[i], original.iat[i]
         if pd.isna(h) or pd.isna(pub) or pub not in domains:
             continue
         allowed = domains[pub] | (domains.get(orig, frozenset()) if not pd.isna(orig) else frozenset())
@@ -215,8 +218,9 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
             wrong[int(group[i])] = f"host {h!r} is not a domain of publisher {pub} ({'; '.join(sorted(allowed)) or 'no domains listed'})"
     if not wrong:
         return
+    urls = f["url"]
     for i in np.flatnonzero(np.isin(group, list(wrong))):
-        yield Issue("url-publisher-mismatch", wrong[int(group[i])], t.name, int(t.lines[i]), "url", str(f["url"].iat[i]))
+        yield Issue("url-publisher-mismatch", wrong[int(group[i])], t.name, int(t.lines[i]), "url", str(urls.iat[i]))
 
 
 @rule("source-before-event",
@@ -264,12 +268,12 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
     """One row per document: no two sources with the same URL or the same original story (same title)."""
     t = ctx.tables["sources"]
     f = t.frame
-    for i, first in _repeats(pd.DataFrame({"key": document_keys(f["url"])}), f["source_id"]):
-        yield Issue("duplicate-source", f"same URL as {first}", t.name, int(t.lines[i]), "url", str(f["url"].iat[i]))
+    urls, titles, ids = f["url"], f["title"], f["source_id"]
+    for i, first in _repeats(pd.DataFrame({"key": document_keys(urls)}), ids):
+        yield Issue("duplicate-source", f"same URL as {first}", t.name, int(t.lines[i]), "url", str(urls.iat[i]))
     origin = f["original_publisher_id"].fillna(f["publisher_id"])
-    for i, first in _repeats(pd.DataFrame({"origin": origin, "title": title_keys(f["title"])}), f["source_id"]):
-        yield Issue("duplicate-source", f"same story of {origin.iat[i]} as {first} (same title)", t.name, int(t.lines[i]), "title",
-                    str(f["title"].iat[i]))
+    for i, first in _repeats(pd.DataFrame({"origin": origin, "title": title_keys(titles)}), ids):
+        yield Issue("duplicate-source", f"same story of {origin.iat[i]} as {first} (same title)", t.name, int(t.lines[i]), "title", str(titles.iat[i]))
 
 
 @rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
