@@ -128,7 +128,8 @@ def linear(points: list[tuple[int, float]], what: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1_000_000)
-    parser.add_argument("--dir", type=Path, default=None, help="where the synthetic package lives (default /tmp/kt-bench-N)")
+    parser.add_argument("--dir", type=Path, default=None, help="where the synthetic package lives (default PREFIX-N)")
+    parser.add_argument("--prefix", default="/tmp/kt-bench", help="synthetic packages live in PREFIX-N (built when missing)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of our validator; the median is shown (frictionless runs once)")
     parser.add_argument("--skip-frictionless", action="store_true", help="time only our validator and the parse anchor")
     parser.add_argument("--frictionless-max", type=int, default=100_000, help="largest package frictionless runs on; larger ones are extrapolated")
@@ -146,7 +147,7 @@ def main() -> None:
             return None, ""
         if n <= args.frictionless_max:
             return measure([fl, "validate", str(pkg / "datapackage.json")]), ""
-        small = Path(f"/tmp/kt-bench-{args.frictionless_max}")
+        small = Path(f"{args.prefix}-{args.frictionless_max}")
         built = build(args.frictionless_max, small)
         secs, rss, code = measure([fl, "validate", str(small / "datapackage.json")])
         small_rows, big_rows = describe(small)[0], describe(pkg)[0]
@@ -156,7 +157,7 @@ def main() -> None:
 
     if args.bundled:
         compare(ROOT, "bundled dataset", max(args.repeat, 7), measure([fl, "validate", str(ROOT / "datapackage.json")]) if fl else None)
-        pkg = Path("/tmp/kt-bench-10000")
+        pkg = Path(f"{args.prefix}-10000")
         built = build(10_000, pkg)
         compare(pkg, "10,000-event synthetic package", max(args.repeat, 7), friction(pkg, 10_000)[0])
         if built:
@@ -165,7 +166,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.scale else [args.n]
     results = []
     for n in sizes:
-        pkg = args.dir if args.dir and not args.scale else Path(f"/tmp/kt-bench-{n}")
+        pkg = args.dir if args.dir and not args.scale else Path(f"{args.prefix}-{n}")
         built = build(n, pkg)
         fr, note = friction(pkg, n)
         results.append(compare(pkg, f"{n:,}-event synthetic package", args.repeat, fr, note))
