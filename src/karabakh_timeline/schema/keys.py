@@ -29,7 +29,7 @@ def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame
             cache_key = (fk.resource, fk.reference_fields[0])
             if cache_key not in key_cache:
                 key_cache[cache_key] = value_set(column)
-            found = isin(values, key_cache[cache_key])  # type: ignore[arg-type]
+            found = isin(values, key_cache[cache_key])
         else:
             found = isin(values, column)
     else:
