@@ -76,9 +76,9 @@ def codes_block() -> str:
     """The table of issue codes from the registry."""
     from karabakh_timeline.vocabulary.codes import CODES
 
-    lines = ["| code | level | severity | meaning |", "| --- | --- | --- | --- |"]
+    lines = ["| code | level | severity | profile | meaning |", "| --- | --- | --- | --- | --- |"]
     for c in CODES.values():
-        lines.append(f"| `{c.name}` | {c.level} | {c.severity} | {_md_escape(c.title)} |")
+        lines.append(f"| `{c.name}` | {c.level} | {c.severity} | {c.profile} | {_md_escape(c.title)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +116,7 @@ def layout_block() -> str:
     for name in ("api", "cli"):
         doc = ast.get_docstring(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))) or ""
         lines.append(f"  {name + '.py':<12} {_summary(doc)}")
-    lines.append(f"  {'templates/':<12} the release page's HTML, CSS and script, the release README")
+    lines.append(f"  {'templates/':<12} the release page's HTML, CSS and script, the map's outlines, the release README")
     return "```\n" + "\n".join(lines) + "\n```\n"
 
 

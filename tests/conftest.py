@@ -83,3 +83,24 @@ def snapshot(pkg: Path) -> dict[str, str]:
 def run(*args: str) -> Result:
     """Invoke the CLI in-process; stdout and stderr are kept apart."""
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def foreign_package(root: Path, tables: dict[str, tuple[bytes | str, dict]], **descriptor: object) -> Path:
+    """A minimal third-party package: each table's CSV bytes and inline Table Schema, no timeline profile.
+
+    descriptor adds or overrides top-level properties; a resource's extra properties go in the
+    schema dict under the key "_resource" (e.g. {"_resource": {"dialect": {...}}}).
+    """
+    import json
+
+    root.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for name, (data, schema) in tables.items():
+        schema = dict(schema)
+        extra = schema.pop("_resource", {})
+        path = extra.pop("path", f"{name}.csv")
+        (root / path).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        resources.append({"name": name, "path": path, "profile": "tabular-data-resource", "schema": schema, **extra})
+    body = {"profile": "tabular-data-package", "name": "foreign", "resources": resources, **descriptor}
+    (root / "datapackage.json").write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return root

@@ -75,7 +75,7 @@ def test_json_report_shape(package: Path) -> None:
     set_cells(package, "places", 2, latitude="95")
     result = run("validate", str(package), "--format", "json")
     report = json.loads(result.stdout)
-    assert list(report) == ["package", "valid", "strict", "summary", "tables", "issues"]
+    assert list(report) == ["package", "valid", "strict", "profile", "summary", "tables", "issues"]
     assert list(report["issues"][0]) == ["code", "message", "table", "line", "field", "value", "severity"]
     assert report["summary"] == {"errors": 1, "warnings": 0, "tables": len(json.loads((package / "datapackage.json").read_text())["resources"]), "rows": sum(report["tables"].values())}
 

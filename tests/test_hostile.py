@@ -99,7 +99,7 @@ CASES = [
     ("descriptor-not-object", lambda pkg: (pkg / "datapackage.json").write_text("[]"), 3, [("package-invalid", None, None, None)]),
     ("descriptor-not-utf8", lambda pkg: (pkg / "datapackage.json").write_bytes(b'{"title": "\xff"}'), 3, [("package-invalid-json", None, 1, None)]),
     ("schema-invalid-json", lambda pkg: (pkg / "schemas" / "places.json").write_text("{"), 3, [("package-invalid-json", "places", 1, None)]),
-    ("schema-unknown-type", lambda pkg: (pkg / "schemas" / "places.json").write_text(json.dumps({"fields": [{"name": "place_id", "type": "geopoint"}]})), 3,
+    ("schema-unknown-type", lambda pkg: (pkg / "schemas" / "places.json").write_text(json.dumps({"fields": [{"name": "place_id", "type": "point"}]})), 3,
      [("schema-invalid", "places", None, None)]),
     ("missing-resource-file", lambda pkg: (pkg / "data" / "places.csv").unlink(), 3, [("file-missing", "places", None, None)]),
     ("dotdot-path", _resource("places", path="../places.csv"), 3, [("path-unsafe", "places", None, None)]),

@@ -311,10 +311,10 @@ def _constraint(field: str, **values) -> object:
 
 @pytest.mark.parametrize("table,edit,message", [
     ("places", _constraint("name", maxLength="5"), "field 'name': constraint maxLength must be a whole number >= 0, got '5'"),
-    ("places", _constraint("latitude", minimum="zero"), "field 'latitude': constraint minimum must be a number for a number field"),
-    ("places", _constraint("place_type", enum="city"), "field 'place_type': constraint enum must be a non-empty list of strings"),
-    ("events", _constraint("date_start", enum=["2020-01-01"]), "enum is supported on string fields only, not on a date field"),
-    ("events", _constraint("date_start", minimum=0), "minimum must be a date YYYY-MM-DD for a date field"),
+    ("places", _constraint("latitude", minimum="zero"), "field 'latitude': constraint minimum: 'zero' is not a number"),
+    ("places", _constraint("place_type", enum="city"), "field 'place_type': constraint enum must be a non-empty list, got 'city'"),
+    ("events", _constraint("date_start", enum=["2020-13-01"]), "constraint enum: '2020-13-01' is not a date YYYY-MM-DD"),
+    ("events", _constraint("date_start", minimum=0), "constraint minimum must be a value of the field's type date, got 0"),
     ("places", _constraint("name", pattern="(unclosed"), "pattern '(unclosed' is not a valid regular expression"),
     ("places", _constraint("name", required="yes"), "constraint required must be true or false"),
     ("places", lambda s: s.update(missingValues=[None]), "missingValues must be a list of strings"),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from karabakh_timeline.diff.inputs import _from_zip as extract_zip
+from karabakh_timeline.policy.profile import active_profile, keep
 from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.timeline import InvalidDataError, Timeline
 from karabakh_timeline.read.typed import read_typed
@@ -60,27 +61,31 @@ def load(path: str | os.PathLike[str] | None = None, *, errors: str = "raise") -
 
 
 def _load(package: Package, errors: str) -> Timeline:
-    problems = list(package.issues)
+    profile, problems = active_profile(package.descriptor)
+    problems += package.issues
     tables: dict[str, pd.DataFrame] = {}
     for name in package.resources:
         typed = read_typed(package, name)
         problems += typed.issues
         frame = typed.frame
         for f in typed.schema.fields:
-            if f.enum is not None:
+            if f.enum is not None and f.type == "string":
                 text = frame[f.name]
                 frame[f.name] = text.astype(f.pandas_dtype())
                 lost = (text.notna() & frame[f.name].isna()).to_numpy()
                 problems += [Issue("enum-value", enum_message(v, f), name, int(line), f.name, v)
                              for line, v in zip(typed.lines[lost], text[lost], strict=True)]
         tables[name] = frame
+    problems = keep(problems, profile)  # a CRLF file or a BOM is the timeline's rule, not a reason to refuse another package
     if problems and errors == "raise":
         raise InvalidDataError(problems)
     return Timeline(package, tables, joiner=_event_view)
 
 
-def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None) -> Report:
+def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
     """Validate the package at path (default: the bundled data); never raises on bad data.
+
+    profile ("timeline" or "none") overrides the validationProfile the descriptor declares.
 
     >>> import karabakh_timeline as kt
     >>> report = kt.validate()
@@ -89,7 +94,7 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     """
     from karabakh_timeline.check.validator import validate as run  # imported on first use: pandera is slow to import
 
-    return run(bundled_descriptor() if path is None else path, today=today)
+    return run(bundled_descriptor() if path is None else path, today=today, profile=profile)
 
 
 def schemas(references: Timeline | None = None) -> dict:

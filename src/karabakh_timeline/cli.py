@@ -13,8 +13,9 @@ from typing import Any, NoReturn
 import click
 
 from karabakh_timeline.check.render import FORMATS
+from karabakh_timeline.support.progress import on_terminal
 from karabakh_timeline.support.text import safe_text
-from karabakh_timeline.vocabulary.codes import cannot_read, is_usage
+from karabakh_timeline.vocabulary.codes import PROFILES, cannot_read, is_usage
 from karabakh_timeline.vocabulary.codes import code as issue_code
 from karabakh_timeline.vocabulary.exits import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE
 
@@ -58,11 +59,16 @@ def main(debug: bool) -> None:
 @click.argument("path", required=False, type=click.Path(dir_okay=True, file_okay=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="How to render the report.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
-def validate(path: str | None, fmt: str, strict: bool) -> None:
+@click.option("--profile", type=click.Choice(PROFILES), default=None,
+              help="Rules beyond the specifications: timeline (this dataset's house rules) or none. "
+                   "Default: what datapackage.json declares in validationProfile, else none.")
+def validate(path: str | None, fmt: str, strict: bool, profile: str | None) -> None:
     """Check every table, cell, key and timeline rule of a data package in one pass.
 
     PATH is a package directory or its datapackage.json; default ./datapackage.json
-    if present, else the bundled dataset. The package is never written to.
+    if present, else the bundled dataset. The package is never written to. Every package
+    gets the Data Package, Table Schema and CSV Dialect checks; the timeline's house rules
+    run when the package declares "validationProfile": "timeline" (or with --profile timeline).
 
     \b
     Exit codes: 0 valid, 1 invalid (errors; warnings too with --strict),
@@ -72,7 +78,8 @@ def validate(path: str | None, fmt: str, strict: bool) -> None:
     from karabakh_timeline.check.render import render
     from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
 
-    report = validate_package(path)
+    with on_terminal():  # a progress bar on stderr, only when it is a terminal
+        report = validate_package(path, profile=profile)
     render(report, fmt, sys.stdout, strict)
     sys.exit(report.exit_code(strict))
 
@@ -94,15 +101,20 @@ def fail(issue_or_message: object, code: int = EXIT_UNREADABLE) -> NoReturn:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="How to render the differences.")
 @click.option("--table", "tables", multiple=True, help="Only these tables (repeatable).")
 @click.option("--check-version", is_flag=True, help="Exit 1 when NEW's version is not at least the bump the changes require over OLD's.")
-def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_version: bool) -> None:
+@click.option("--key", "key", metavar="FIELD,...", default="",
+              help="Match rows on these fields instead of the primary key (in every table that has them on both sides).")
+def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_version: bool, key: str) -> None:
     """Show what changed between two versions of the dataset: rows, cells, schema, version.
 
     OLD and NEW are each a git revision of the current repository (tag, branch, commit), a package
     directory or datapackage.json, or a release zip. NEW defaults to the working tree.
 
+    Rows are matched on the primary key (or --key). A table without one, and rows whose key
+    is empty or repeated, are compared as whole rows: added and removed, counted as a multiset.
+
     \b
     Exit codes: 0 no differences, 1 differences, 2 usage error, 3 cannot
-    read OLD or NEW. With --check-version: 0 when NEW's version is bumped
+    read OLD or NEW (or one of their tables: the others are still compared). With --check-version: 0 when NEW's version is bumped
     enough and no ID was removed unrecorded, 1 otherwise (the needed bump
     and why go to stderr).
     """
@@ -111,13 +123,19 @@ def diff(old: str, new: str | None, fmt: str, tables: tuple[str, ...], check_ver
     from karabakh_timeline.diff.result import DiffUsageError
     from karabakh_timeline.schema.descriptor import PackageError
 
+    fields = tuple(f.strip() for f in key.split(",") if f.strip())
+    if key and not fields:
+        raise click.UsageError("--key needs at least one field name")
     try:
-        result = diff_packages(old, new, tables=tables)
+        result = diff_packages(old, new, tables=tables, key=fields)
     except PackageError as exc:
         fail(exc.issue)
     except DiffUsageError as exc:
         raise click.UsageError(str(exc)) from exc
     render_diff(result, fmt, sys.stdout)
+    for issue in result.issues:
+        if cannot_read(issue.code) or any(t.name == issue.table for t in result.unreadable):
+            click.echo(f"Error: {issue.code}: {issue.message}", err=True)
     code = result.exit_code(check_version)
     if check_version:  # on stderr too: in CI, stdout often goes to a file or a job summary
         click.echo(check_message(result), err=True)
@@ -168,7 +186,8 @@ def format_(path: str | None, check: bool) -> None:
     from karabakh_timeline.tools.format import format_package
 
     try:
-        result = format_package(path, check=check)
+        with on_terminal():
+            result = format_package(path, check=check)
     except PackageError as exc:
         fail(exc.issue)
     for issue in result.refused:
@@ -237,7 +256,8 @@ def publish(path: str | None, out: str, since: str | None, force: bool, tag: boo
     from karabakh_timeline.schema.descriptor import PackageError
 
     try:
-        result = publish_release(path, out, since=since, force=force, tag=tag)
+        with on_terminal():
+            result = publish_release(path, out, since=since, force=force, tag=tag)
     except PackageError as exc:
         fail(exc.issue)
     except PublishError as exc:

@@ -58,10 +58,10 @@ def _length(low: int | None, high: int | None) -> ColumnCheck:
 
 def column_checks(fld: Field) -> list[tuple[str, ColumnCheck]]:
     """(code, check) per constraint of fld, in the order pandera_compiler adds them; a check maps non-missing cells to pass/fail."""
-    c = fld.constraints
+    c = fld.typed | {k: v for k, v in fld.constraints.items() if k not in fld.typed}
     checks: list[tuple[str, ColumnCheck]] = []
     if "enum" in c:
-        allowed = list(c["enum"])
+        allowed = [bound(fld, v) for v in c["enum"]]
         checks.append(("enum-value", lambda s: s.isin(allowed)))
     if "pattern" in c:
         anchored = f"^(?:{c['pattern']})$"
@@ -74,6 +74,12 @@ def column_checks(fld: Field) -> list[tuple[str, ColumnCheck]]:
     if "maximum" in c:
         high = bound(fld, c["maximum"])
         checks.append(("out-of-range", lambda s: s <= high))
+    if "exclusiveMinimum" in c:
+        above = bound(fld, c["exclusiveMinimum"])
+        checks.append(("out-of-range", lambda s: s > above))
+    if "exclusiveMaximum" in c:
+        below = bound(fld, c["exclusiveMaximum"])
+        checks.append(("out-of-range", lambda s: s < below))
     return checks
 
 
@@ -85,10 +91,10 @@ def _column_failures(t: TypedTable, fld: Field, sole_pk: str | None) -> Iterator
     s = t.frame[fld.name]
     missing = s.isna().to_numpy(dtype=bool)
     if fld.required and missing.any():
-        bad = t.bad.get(fld.name)
+        bad, nan = t.bad.get(fld.name), t.nan.get(fld.name)
         if fld.name not in t.absent:  # a missing column is reported once, as missing-column
             for row in np.flatnonzero(missing):
-                if bad is None or not bad[row]:  # present but untypable: a type-error already
+                if (bad is None or not bad[row]) and not (nan is not None and nan[row]):  # untypable: a type-error; NaN: a number
                     yield "missing-value", fld.name, int(row), None
     checks = column_checks(fld)
     if checks:
@@ -189,6 +195,18 @@ def firsts_only_later(t: TypedTable, issues: list[Issue]) -> list[Issue]:
     return kept
 
 
+def nan_issues(t: TypedTable) -> list[Issue]:
+    """NaN is a number but no bound holds for it and no enum lists it (pandas skips it as missing, so it is checked here)."""
+    out = []
+    for name, nan in t.nan.items():
+        fld = t.schema.field(name)
+        found = "enum-value" if "enum" in fld.typed else "out-of-range" if set(fld.typed) & {"minimum", "maximum", "exclusiveMinimum",
+                                                                                                 "exclusiveMaximum"} else None
+        if found is not None:
+            out += [Issue(found, message(t, found, name, "NaN"), t.name, int(line), name, "NaN") for line in t.lines[nan]]
+    return out
+
+
 def constraint_issues(t: TypedTable, references: Mapping[str, pd.DataFrame], key_cache: dict | None = None) -> list[Issue]:
     """The table's constraint and key issues (missing, enum, pattern, length, range, unique, primary and foreign keys)."""
-    return issues_of(t, constraint_failures(t, references, key_cache))
+    return issues_of(t, constraint_failures(t, references, key_cache)) + nan_issues(t)

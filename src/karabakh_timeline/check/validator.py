@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
-from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of
+from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of, nan_issues
 from karabakh_timeline.check.rules import Context, run_rules
+from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
+from karabakh_timeline.support.progress import task
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue, Report
@@ -59,10 +61,12 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
         elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
             continue  # the whole column is missing, or the cell was present but untypable: reported already
+        elif found == "missing-value" and field in t.nan and t.nan[field][row]:
+            continue  # NaN is a number (pandas counts it as missing)
         if found not in _CODES:
             continue  # dtype checks are off; nothing else is expected
         failures.append((found, field, row, cell_text(value)))
-    return issues_of(t, failures)
+    return issues_of(t, failures) + nan_issues(t)
 
 
 def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
@@ -76,16 +80,25 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
     return out
 
 
-def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None) -> Report:
-    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data."""
+def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
+    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data.
+
+    profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
+    house rules run under the timeline profile only; every package gets the spec checks.
+    """
     try:
         package = open_package(path)
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
-    issues: list[Issue] = list(package.issues)
+    active, profile_issues = active_profile(package.descriptor, profile)
+    issues: list[Issue] = list(package.issues) + profile_issues
+    bar = task("Validating", 2 * len(package.resources) + 1)  # read each table, check each table, the timeline rules
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        tables = dict(zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True))
+        tables = {}
+        for name, read in zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True):
+            tables[name] = read
+            bar.advance(f"read {name}")
         for t in tables.values():
             issues += t.issues
         readable = {name: t for name, t in tables.items() if t.readable}
@@ -93,13 +106,16 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         frames = {name: t.frame for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
         issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
-        for found in pool.map(lambda t: constraint_issues(t, frames, key_cache), readable.values()):
+        for name, found in zip(readable, pool.map(lambda t: constraint_issues(t, frames, key_cache), readable.values()), strict=True):
             issues += found
-        schemas = {name: r.schema for name, r in package.resources.items()}
-        issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+            bar.advance(f"checked {name}")
+        if active == TIMELINE:
+            schemas = {name: r.schema for name, r in package.resources.items()}
+            issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+        bar.advance("timeline rules")
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}
-    return Report(display_path(package.descriptor_path), issues, counts, files)
+    return Report(display_path(package.descriptor_path), keep(issues, active), counts, files, active)
 
 
 __all__ = ["pandera_issues", "validate"]

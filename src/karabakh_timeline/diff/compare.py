@@ -20,57 +20,112 @@ from karabakh_timeline.diff.inputs import Side, check_opened, read_retired, read
 from karabakh_timeline.diff.kinds import change
 from karabakh_timeline.diff.result import DiffResult, DiffUsageError, TableDiff
 from karabakh_timeline.diff.rows import diff_rows
+from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.policy.retirement import Retired, retired_for
 from karabakh_timeline.read.typed import TypedTable
-from karabakh_timeline.schema.descriptor import Package, open_package
+from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
 from karabakh_timeline.vocabulary.issues import Issue
 
 # --- comparing packages ----------------------------------------------------------------------
 
 
-def diff_packages(old: str, new: str | None = None, *, tables: tuple[str, ...] | list[str] = ()) -> DiffResult:
-    """Compare package OLD with NEW (default: the working tree); each is a path, a zip or a git revision."""
+def diff_packages(old: str, new: str | None = None, *, tables: tuple[str, ...] | list[str] = (), key: tuple[str, ...] = ()) -> DiffResult:
+    """Compare package OLD with NEW (default: the working tree); each is a path, a zip or a git revision.
+
+    key (FIELD, ...) matches rows on those fields instead of the primary key, in every table in scope that has them.
+    """
     with tempfile.TemporaryDirectory(prefix="karabakh-timeline-diff-") as tmp:
         old_side = resolve(old, Path(tmp) / "old")
         new_side = resolve(new, Path(tmp) / "new")
-        return compare_packages(open_package(old_side.descriptor), open_package(new_side.descriptor), old_side, new_side, tables)
+        return compare_packages(open_package(old_side.descriptor), open_package(new_side.descriptor), old_side, new_side, tables, key)
 
 
-def compare_packages(old: Package, new: Package, old_side: Side, new_side: Side, tables: tuple[str, ...] | list[str] = ()) -> DiffResult:
+def _broken(package: Package) -> dict[str, Issue]:
+    """Resources named in the descriptor that could not be opened, with the first issue of each."""
+    out: dict[str, Issue] = {}
+    for issue in package.issues:
+        if issue.table is not None:
+            out.setdefault(issue.table, issue)
+    return out
+
+
+def _unreadable(result: DiffResult, name: str, label: str, issue: Issue) -> None:
+    """Record a table that one side cannot read: an error of the result (exit 3), never a table silently dropped."""
+    message = issue.message if issue.message.startswith(label) else f"{label}: {issue.message}"
+    found = Issue(issue.code, message, name, issue.line, issue.field, issue.value, "error")
+    result.issues.append(found)
+    previous = result.tables.get(name)
+    note = found.message if previous is None or previous.note is None else f"{previous.note}; {found.message}"
+    result.tables[name] = TableDiff(name, "unreadable", note=note)
+
+
+def _read(package: Package, name: str, label: str) -> tuple[TypedTable | None, list[Issue], Issue | None]:
+    """(table, warnings kept under the package's profile, None), or (None, [], the issue) when the table cannot be read."""
+    try:
+        t, warnings = read_side(package, name, label)
+    except PackageError as exc:
+        return None, [], exc.issue
+    return t, keep(warnings, active_profile(package.descriptor)[0]), None
+
+
+def compare_packages(old: Package, new: Package, old_side: Side, new_side: Side, tables: tuple[str, ...] | list[str] = (),
+                     key: tuple[str, ...] = ()) -> DiffResult:
     """Compare two opened packages, table by table (both sides of one table in memory at a time)."""
-    names = list(dict.fromkeys([*old.resources, *new.resources]))
+    broken_old, broken_new = _broken(old), _broken(new)
+    names = list(dict.fromkeys([*old.resources, *broken_old, *new.resources, *broken_new]))
     unknown = [t for t in tables if t not in names]
     if unknown:
         raise DiffUsageError(f"no table {', '.join(map(repr, unknown))} in OLD or NEW; tables are {', '.join(names)}")
     scope = [n for n in names if not tables or n in tables]
+    if key and not any(_has_key(old, n, key) and _has_key(new, n, key) for n in scope):
+        raise DiffUsageError(f"--key {','.join(key)}: no table in scope has these fields on both sides")
     labels = (f"OLD ({old_side.label})", f"NEW ({new_side.label})")
-    check_opened(old, labels[0], set(scope))
-    check_opened(new, labels[1], set(scope) | {"retired_ids"})
+    check_opened(old, labels[0], set())
+    check_opened(new, labels[1], {"retired_ids"})
     result = DiffResult(old_side, new_side, old.version, new.version, metadata_changes(old.descriptor, new.descriptor))
     retired, id_tables, warnings = read_retired(new, labels[1])
+    if active_profile(new.descriptor)[0] != TIMELINE:
+        id_tables = set()  # retired IDs are the timeline's policy: another package's rows may come and go freely
     if "retired_ids" not in scope:
         result.warnings += warnings  # in scope, the table's own reading reports them
     with ThreadPoolExecutor(max_workers=2) as pool:
         for name in scope:
+            if name in broken_old or name in broken_new:
+                for label, broken in zip(labels, (broken_old, broken_new), strict=True):
+                    if name in broken:
+                        _unreadable(result, name, label, broken[name])
+                continue
             if name not in new.resources:  # read only to count its rows
-                t, warnings = read_side(old, name, labels[0])
+                t, warnings, failed = _read(old, name, labels[0])
+                if t is None or failed is not None:
+                    _unreadable(result, name, labels[0], failed or Issue("file-unreadable", "unreadable", name))
+                    continue
                 result.warnings += warnings
                 result.tables[name] = TableDiff(name, "removed", t.schema.primary_key, old_rows=len(t.lines),
                                                 schema=[change("table-removed", "table removed", name)])
                 continue
             if name not in old.resources:
-                t, warnings = read_side(new, name, labels[1])
+                t, warnings, failed = _read(new, name, labels[1])
+                if t is None or failed is not None:
+                    _unreadable(result, name, labels[1], failed or Issue("file-unreadable", "unreadable", name))
+                    continue
                 result.warnings += warnings
                 result.tables[name] = TableDiff(name, "added", t.schema.primary_key, new_rows=len(t.lines),
                                                 schema=[change("table-added", "table added", name)])
                 _check_reuse(result, name, t, retired, id_tables)
                 continue
             # Both sides of a table are read side by side (pyarrow releases the GIL), one table at a time.
-            got_old, got_new = pool.submit(read_side, old, name, labels[0]), pool.submit(read_side, new, name, labels[1])
-            (t_old, warn_old), (t_new, warn_new) = got_old.result(), got_new.result()
+            got_old, got_new = pool.submit(_read, old, name, labels[0]), pool.submit(_read, new, name, labels[1])
+            (t_old, warn_old, fail_old), (t_new, warn_new, fail_new) = got_old.result(), got_new.result()
+            if t_old is None or t_new is None:
+                for label, failed in zip(labels, (fail_old, fail_new), strict=True):
+                    if failed is not None:
+                        _unreadable(result, name, label, failed)
+                continue
             result.warnings += warn_old + warn_new
             changes = resource_changes(name, old.descriptor, new.descriptor) + schema_changes(name, t_old.schema, t_new.schema)
-            rows = diff_rows(t_old, t_new, result.warnings, labels)
+            table_key = key if key and _has_key(old, name, key) and _has_key(new, name, key) else None
+            rows = diff_rows(t_old, t_new, result.warnings, labels, table_key)
             status = "changed" if changes or rows.added or rows.removed or rows.changed else "unchanged"
             table = TableDiff(name, status, rows.key, len(t_old.lines), len(t_new.lines), rows.added, rows.removed, rows.changed,
                               rows.unchanged, rows.fields_changed, changes, rows.note)
@@ -81,14 +136,19 @@ def compare_packages(old: Package, new: Package, old_side: Side, new_side: Side,
     return result
 
 
+def _has_key(package: Package, name: str, key: tuple[str, ...]) -> bool:
+    resource = package.resources.get(name)
+    return resource is not None and set(key) <= set(resource.schema.field_names)
+
+
 def _check_removals(result: DiffResult, table: TableDiff, retired: Retired, id_tables: set[str]) -> None:
     if table.name not in id_tables or len(table.key) != 1:
         return
     (key,) = table.key
     recorded = retired_for(retired, table.name)
     for row in table.removed:
-        rid = row.key[key]
-        if rid not in recorded:
+        rid = row.key.get(key)
+        if rid is not None and rid not in recorded:
             result.issues.append(Issue("unrecorded-removal", f"{rid} was removed from {table.name} but NEW's retired_ids has no entry for it",
                                        table.name, None, key, rid))
 

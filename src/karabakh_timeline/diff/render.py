@@ -10,6 +10,7 @@ from rich.markup import escape
 from karabakh_timeline.diff.inputs import Side
 from karabakh_timeline.diff.kinds import Change
 from karabakh_timeline.diff.result import DiffResult, TableDiff
+from karabakh_timeline.diff.rows import RowRecord
 from karabakh_timeline.support.files import dumps
 from karabakh_timeline.support.text import display_path, plural
 
@@ -94,6 +95,15 @@ def _key(key: dict[str, Any]) -> str:
     return ", ".join(str(v) for v in key.values())
 
 
+def _row(r: RowRecord) -> str:
+    """An added or removed row: its key, or, without one (an unkeyed table, an empty key), its whole row."""
+    if not r.whole:
+        return _key(r.key)
+    cells = {**r.key, **r.values}
+    text = ", ".join("" if v is None else str(v) for v in cells.values())
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text):,} characters)"
+
+
 def _describe(side: Side, version: str | None) -> str:
     where = {"git": f"git {(side.revision or '')[:12]}", "zip": "zip", "path": display_path(side.descriptor),
              "working tree": display_path(side.descriptor)}[side.kind]
@@ -102,6 +112,8 @@ def _describe(side: Side, version: str | None) -> str:
 
 
 def _counts(t: TableDiff) -> list[str]:
+    if t.status == "unreadable":
+        return ["not compared: unreadable"]
     if t.status in ("added", "removed"):
         rows = t.new_rows if t.status == "added" else t.old_rows
         return [f"table {t.status}", f"{rows or 0:,} rows"]
@@ -139,7 +151,7 @@ def render_text(result: DiffResult, out: TextIO) -> None:
     say(f"{'table':<{width}}  {'added':>8}  {'removed':>8}  {'changed':>8}  {'unchanged':>9}  schema")
     for t in result.tables.values():
         say(f"{escape(t.name):<{width}}  {t.rows_added:>8,}  {t.rows_removed:>8,}  {len(t.changed):>8,}  {t.unchanged:>9,}  "
-            + (escape(t.status) if t.status in ("added", "removed") else str(len(t.schema))))
+            + (escape(t.status) if t.status in ("added", "removed", "unreadable") else str(len(t.schema))))
     if result.metadata:
         say("\n[bold]package[/bold]")
         for c in result.metadata:
@@ -153,9 +165,9 @@ def render_text(result: DiffResult, out: TextIO) -> None:
         for c in t.schema:
             say(f"  [{_COLOURS[c.level]}]{c.level:<5}[/]  {escape(c.message)}")
         for r in t.added:
-            say(f"  [green]+ {escape(_key(r.key))}[/green]")
+            say(f"  [green]+ {escape(_row(r))}[/green]")
         for r in t.removed:
-            say(f"  [red]- {escape(_key(r.key))}[/red]")
+            say(f"  [red]- {escape(_row(r))}[/red]")
         for row in t.changed:
             say(f"  [yellow]~ {escape(_key(row.key))}[/yellow]")
             for f, o, n in row.changes:
@@ -243,7 +255,7 @@ def _details_units(t: TableDiff) -> list[tuple[str, int]]:
         units += [("\n| schema change | bump |\n| --- | --- |", 0)] + [(f"| {_md(c.message, True)} | {c.level} |", 1) for c in t.schema]
     for title, rows in (("Added", t.added), ("Removed", t.removed)):
         if rows:
-            units += [(f"\n{title} rows ({len(rows):,}):\n", 0)] + [(f"- {_md(_key(r.key), True)}", 1) for r in rows]
+            units += [(f"\n{title} rows ({len(rows):,}):\n", 0)] + [(f"- {_md(_row(r), True)}", 1) for r in rows]
     if t.changed:
         units.append(("\n| key | field | old | new |\n| --- | --- | --- | --- |", 0))
         for r in t.changed:

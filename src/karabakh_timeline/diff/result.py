@@ -8,7 +8,7 @@ from karabakh_timeline.diff.kinds import KINDS, Change
 from karabakh_timeline.diff.rows import RowChange, RowRecord
 from karabakh_timeline.policy.versioning import VersionCheck, at_least, check_versions
 from karabakh_timeline.support.text import plural
-from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK
+from karabakh_timeline.vocabulary.exits import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -21,7 +21,7 @@ class TableDiff:
     """Everything that changed in one table."""
 
     name: str
-    status: str  # added, removed, changed or unchanged
+    status: str  # added, removed, changed, unchanged, or unreadable (on either side: see note)
     key: tuple[str, ...] = ()
     old_rows: int | None = None
     new_rows: int | None = None
@@ -97,8 +97,16 @@ class DiffResult:
         """Compare NEW's version bump over OLD's with the verdict (policy.versioning)."""
         return check_versions(self.old_version, self.new_version, self.verdict)
 
+    @property
+    def unreadable(self) -> list[TableDiff]:
+        """Tables that OLD or NEW cannot read: they were not compared, and the diff cannot say they are unchanged."""
+        return [t for t in self.tables.values() if t.status == "unreadable"]
+
     def exit_code(self, check_version: bool = False) -> int:
-        """diff(1) codes: 0 no differences, 1 differences; with check_version, 1 when the bump is short or an error was found."""
+        """diff(1) codes: 0 no differences, 1 differences, 3 a table could not be read on a side;
+        with check_version, 1 when the bump is short or an error was found."""
+        if self.unreadable:
+            return EXIT_UNREADABLE
         if check_version:
             return EXIT_OK if self.version_check().sufficient and not self.errors else EXIT_INVALID
         return EXIT_INVALID if self.differs else EXIT_OK

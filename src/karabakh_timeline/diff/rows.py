@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from karabakh_timeline.diff.inputs import side_warnings
+from karabakh_timeline.diff.unkeyed import multiset_diff
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
@@ -40,6 +41,7 @@ class RowRecord:
     table: str
     key: dict[str, Any]
     values: dict[str, Any]
+    whole: bool = False  # matched as a whole row (no key, or an empty or repeated one): shown whole
 
 
 @dataclass
@@ -119,32 +121,48 @@ def _merge_sorted(old: pa.ChunkedArray, new: pa.ChunkedArray) -> np.ndarray | No
     return np.where(b[pos] == a, pos, -1).astype(np.int64)
 
 
-def _dedupe(table: pa.Table, key: tuple[str, ...], label: str, lines: np.ndarray, warnings: list[Issue], name: str) -> np.ndarray:
-    """Positions of the rows to compare: rows with a missing key are dropped, a repeated key keeps its first row."""
-    keys = table.select(list(key)).append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-    valid = np.ones(table.num_rows, bool)
+def _key_problems(keys: pa.Table, key: tuple[str, ...], label: str, lines: np.ndarray, warnings: list[Issue], name: str) -> tuple[np.ndarray, pa.Table]:
+    """(valid, repeated): which rows have a complete key, and the keys that more than one of them share.
+
+    Each problem is a warning naming its side: a missing key part as missing-value, a repeat as
+    duplicate-key on every later row, naming the first. Such rows are compared as whole rows.
+    """
+    valid = np.ones(keys.num_rows, bool)
     for k in key:
         valid &= np.asarray(pc.is_valid(keys[k]))
     if not valid.all():
-        empty = code("missing-value").message() + " in the primary key: the row is not compared"
+        empty = code("missing-value").message() + " in the primary key: the row is compared as a whole row"
         warnings += side_warnings(label, name, [Issue("missing-value", empty, name, int(lines[i]), ",".join(key)) for i in np.flatnonzero(~valid)])
-        keys = keys.filter(pa.array(valid))
-    firsts = np.sort(np.asarray(keys.group_by(list(key), use_threads=False).aggregate([("__row", "min")])["__row_min"]))
-    if len(firsts) < keys.num_rows:
-        dups = np.setdiff1d(np.asarray(keys["__row"]), firsts)
-        shown = [",".join("" if v is None else str(v) for v in r.values()) for r in table.select(list(key)).take(pa.array(dups)).to_pylist()]
+    complete = keys.filter(pa.array(valid))
+    counts = complete.group_by(list(key), use_threads=False).aggregate([("__row", "min"), ("__row", "count")])
+    repeated = counts.filter(pc.greater(counts["__row_count"], 1))
+    if repeated.num_rows:
+        later = complete.join(repeated.select([*key, "__row_min"]), keys=list(key), join_type="inner")
+        later = later.filter(pc.not_equal(later["__row"], later["__row_min"])).sort_by("__row")
         template = code("duplicate-key")
-        first_rows = np.asarray(keys["__row"])[np.isin(np.asarray(keys["__row"]), firsts)]
-        first_shown = [",".join("" if v is None else str(v) for v in r.values()) for r in table.select(list(key)).take(pa.array(first_rows)).to_pylist()]
-        first_line = dict(zip(first_shown, (int(lines[i]) for i in first_rows), strict=True))
-        warnings += side_warnings(label, name, [Issue("duplicate-key", template.message(value=v, first=first_line.get(v, "?")) + "; only the first is compared",
-                                                      name, int(lines[i]), ",".join(key), v) for i, v in zip(dups, shown, strict=True)])
-    return firsts
+        found = []
+        for row in later.to_pylist():  # only the repeated rows become Python objects
+            shown = ",".join("" if row[k] is None else str(row[k]) for k in key)
+            message = template.message(value=shown, first=int(lines[row["__row_min"]])) + "; the rows with this key are compared as whole rows"
+            found.append(Issue("duplicate-key", message, name, int(lines[row["__row"]]), ",".join(key), shown))
+        warnings += side_warnings(label, name, found)
+    return valid, repeated.select(list(key))
+
+
+def _pooled(keys: pa.Table, valid: np.ndarray, repeated: pa.Table, key: tuple[str, ...]) -> np.ndarray:
+    """Rows without a complete key, or whose key is repeated on either side (a mask)."""
+    pooled = ~valid
+    if repeated.num_rows:
+        hits = keys.filter(pa.array(valid)).join(repeated, keys=list(key), join_type="left semi")["__row"]
+        pooled[np.asarray(hits, dtype=np.int64)] = True
+    return pooled
 
 
 def _match(old: pa.Table, new: pa.Table, key: tuple[str, ...], t_old: TypedTable, t_new: TypedTable, warnings: list[Issue],
-           labels: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Matched row positions (old, new; in old order), then removed (old) and added (new) positions."""
+           labels: tuple[str, str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Matched row positions (old, new; in old order), removed (old) and added (new) positions, then the rows of
+    each side left to compare as whole rows (an empty or repeated key)."""
+    none = np.zeros(0, np.int64)
     cols = [(old[k], new[k]) if old[k].type == new[k].type else (pc.cast(old[k], pa.large_string()), pc.cast(new[k], pa.large_string()))
             for k in key]
     if len(key) == 1 and cols[0][0].null_count == 0 and cols[0][1].null_count == 0:
@@ -157,10 +175,15 @@ def _match(old: pa.Table, new: pa.Table, key: tuple[str, ...], t_old: TypedTable
             mo, mn = np.flatnonzero(hit), found[hit]
             in_new = np.zeros(new.num_rows, bool)
             in_new[mn] = True
-            return mo, mn, np.flatnonzero(~hit), np.flatnonzero(~in_new)
-    # Composite keys, or repeated or missing keys: an Arrow hash join on the rows kept.
-    keep_old = _dedupe(old, key, labels[0], t_old.lines, warnings, t_old.name)
-    keep_new = _dedupe(new, key, labels[1], t_new.lines, warnings, t_new.name)
+            return mo, mn, np.flatnonzero(~hit), np.flatnonzero(~in_new), none, none
+    # Composite keys, or repeated or missing keys: an Arrow hash join on the rows whose key is complete and unique on both sides.
+    keys_old = pa.table({**{k: c[0] for k, c in zip(key, cols, strict=True)}, "__row": np.arange(old.num_rows, dtype=np.int64)})
+    keys_new = pa.table({**{k: c[1] for k, c in zip(key, cols, strict=True)}, "__row": np.arange(new.num_rows, dtype=np.int64)})
+    valid_old, repeated_old = _key_problems(keys_old, key, labels[0], t_old.lines, warnings, t_old.name)
+    valid_new, repeated_new = _key_problems(keys_new, key, labels[1], t_new.lines, warnings, t_new.name)
+    repeated = pa.concat_tables([repeated_old, repeated_new])
+    pool_old, pool_new = _pooled(keys_old, valid_old, repeated, key), _pooled(keys_new, valid_new, repeated, key)
+    keep_old, keep_new = np.flatnonzero(~pool_old), np.flatnonzero(~pool_new)
     left = pa.table({**{k: c[0].take(pa.array(keep_old)) for k, c in zip(key, cols, strict=True)}, "__old": keep_old})
     right = pa.table({**{k: c[1].take(pa.array(keep_new)) for k, c in zip(key, cols, strict=True)}, "__new": keep_new})
     joined = left.join(right, keys=list(key), join_type="full outer")
@@ -170,7 +193,7 @@ def _match(old: pa.Table, new: pa.Table, key: tuple[str, ...], t_old: TypedTable
     order = np.argsort(mo, kind="stable")
     removed = np.sort(np.asarray(pc.drop_null(pc.filter(i_old, pc.is_null(i_new)))))
     added = np.sort(np.asarray(pc.drop_null(pc.filter(i_new, pc.is_null(i_old)))))
-    return mo[order], mn[order], removed, added
+    return mo[order], mn[order], removed, added, np.flatnonzero(pool_old), np.flatnonzero(pool_new)
 
 
 def _aligned(old: pa.Table, new: pa.Table, mo: np.ndarray, mn: np.ndarray) -> tuple[pa.Table, pa.Table]:
@@ -214,7 +237,7 @@ def _sort_key(key: dict[str, Any]) -> tuple[Any, ...]:
     return tuple((v is None, v) for v in key.values())
 
 
-def _records(table: pa.Table, rows: np.ndarray, key: tuple[str, ...], name: str) -> list[RowRecord]:
+def _records(table: pa.Table, rows: np.ndarray, key: tuple[str, ...], name: str, whole: bool = False) -> list[RowRecord]:
     """Rows at positions rows as RowRecords, sorted by key (taken batch by batch, as _values does)."""
     if not len(rows):
         return []
@@ -226,7 +249,7 @@ def _records(table: pa.Table, rows: np.ndarray, key: tuple[str, ...], name: str)
         local = rows[which == batch_no] - bounds[batch_no]
         for row in batches[batch_no].take(pa.array(local)).to_pylist():
             values = {f: _jsonable(v) for f, v in row.items()}
-            records.append(RowRecord(name, {k: values.pop(k) for k in key}, values))
+            records.append(RowRecord(name, {k: values.pop(k) for k in key}, values, whole))
     return sorted(records, key=lambda r: _sort_key(r.key))
 
 
@@ -242,25 +265,38 @@ def _differs(a: pa.ChunkedArray, b: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(diff.to_numpy(), dtype=bool)
 
 
-def diff_rows(t_old: TypedTable, t_new: TypedTable, warnings: list[Issue], labels: tuple[str, str] = ("OLD", "NEW")) -> RowDiff:
-    """Match rows on the primary key and compare the shared fields cell by cell (vectorised; lists only for changed rows)."""
+def diff_rows(t_old: TypedTable, t_new: TypedTable, warnings: list[Issue], labels: tuple[str, str] = ("OLD", "NEW"),
+              key: tuple[str, ...] | None = None) -> RowDiff:
+    """Match rows on the key (the primary key unless given) and compare the shared fields cell by cell (vectorised;
+    lists only for changed rows). Without a key shared by both sides, and for rows whose key is empty or repeated,
+    rows are compared as a multiset of whole rows (diff.unkeyed)."""
     name = t_new.name
-    key = t_new.schema.primary_key if set(t_new.schema.primary_key) <= set(t_old.schema.field_names) else t_old.schema.primary_key
+    if key is None:
+        key = t_new.schema.primary_key if set(t_new.schema.primary_key) <= set(t_old.schema.field_names) else t_old.schema.primary_key
     result = RowDiff(key)
-    if not key or not set(key) <= set(t_new.schema.field_names):
-        result.note = "rows not compared: no primary key shared by OLD and NEW"
-        return result
     old, new = _arrow(t_old), _arrow(t_new)
-    mo, mn, removed, added = _match(old, new, key, t_old, t_new, warnings, labels)
+    shared = [f for f in t_new.schema.field_names if f in t_old.schema.field_names]
+    if not key or not set(key) <= set(t_new.schema.field_names) or not set(key) <= set(t_old.schema.field_names):
+        result.key = ()
+        result.note = "no primary key shared by OLD and NEW: rows compared as whole rows (a multiset: added and removed, never changed)"
+        removed, added, result.unchanged = multiset_diff(old, new, shared, np.arange(old.num_rows), np.arange(new.num_rows))
+        result.added, result.removed = _records(new, added, (), name, True), _records(old, removed, (), name, True)
+        return result
+    mo, mn, removed, added, pool_old, pool_new = _match(old, new, key, t_old, t_new, warnings, labels)
     result.added, result.removed = _records(new, added, key, name), _records(old, removed, key, name)
-    fields = [f for f in t_new.schema.field_names if f in t_old.schema.field_names and f not in key]
+    pooled_unchanged = 0
+    if len(pool_old) or len(pool_new):
+        gone, came, pooled_unchanged = multiset_diff(old, new, shared, pool_old, pool_new)
+        result.added = sorted(result.added + _records(new, came, key, name, True), key=lambda r: _sort_key(r.key))
+        result.removed = sorted(result.removed + _records(old, gone, key, name, True), key=lambda r: _sort_key(r.key))
+    fields = [f for f in shared if f not in key]
     old_aligned, new_aligned = _aligned(old.select(fields), new.select(fields), mo, mn)
     masks = {f: m for f in fields if (m := _differs(old_aligned[f], new_aligned[f])).any()}
     any_changed = np.zeros(len(mo), bool)
     for mask in masks.values():
         any_changed |= mask
     rows = np.flatnonzero(any_changed)
-    result.unchanged = len(mo) - len(rows)
+    result.unchanged = len(mo) - len(rows) + pooled_unchanged
     if not len(rows):
         return result
     key_values = {k: _values(old[k], mo[rows]) for k in key}

@@ -5,10 +5,15 @@ Conversions are vectorised with pyarrow compute. A cell that does not parse beco
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.schema import lexical
+from karabakh_timeline.schema.lexical import safe
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import BOOLEAN_FALSE, BOOLEAN_TRUE, type_info
 from karabakh_timeline.support.arrow import mask
@@ -16,14 +21,28 @@ from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
 
 # Lexical forms accepted per type (Table Schema's defaults, without locale variants): the type table's.
-_INTEGER, _NUMBER, _DATE = (type_info(t).lexical or "" for t in ("integer", "number", "date"))
+_INTEGER, _NUMBER, _DATE, _DATETIME, _TIME, _YEAR, _YEARMONTH = (
+    type_info(t).lexical or "" for t in ("integer", "number", "date", "datetime", "time", "year", "yearmonth"))
+_LONG_INTEGER = r"^[+-]?[0-9]{19,38}$"  # beyond int64: a decimal with no fraction
+_NAIVE_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?$"  # no zone: UTC
+# URIs that rfc3986 accepts for certain: scheme://host[:port] and a path, query and fragment of unreserved,
+# sub-delims, ':', '@', '/', '?' and well-formed %XX. Only cells this misses go to rfc3986 one by one.
+_URI_CHAR = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})"
+_SIMPLE_URI = rf"^[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]+(:[0-9]*)?(/{_URI_CHAR}*)?(\?{_URI_CHAR}*)?(#{_URI_CHAR}*)?$"
+# Addresses email-validator accepts for certain: dot-atoms of ASCII letters, digits and _%+- before the @, LDH labels and
+# a letter TLD after it, under the length limits, and not a special-use domain. Only cells this misses go to email-validator.
+_SIMPLE_EMAIL = (r"^[A-Za-z0-9_%+-]{1,64}(\.[A-Za-z0-9_%+-]{1,64})*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_SPECIAL_USE = r"(?i)\.(arpa|invalid|local|localhost|onion|test)$"
+_PER_VALUE = {"duration", "geopoint", "geojson", "object", "array"}  # no vectorised form: schema.lexical on each distinct value
 
 
-def missing_mask(column: pa.ChunkedArray | pa.Array, schema: TableSchema) -> pa.ChunkedArray | pa.Array:
-    """True where the cell holds one of the schema's missing values."""
-    if schema.missing_values == ("",):  # the usual case: a length test, no hashing of every string
+def missing_mask(column: pa.ChunkedArray | pa.Array, missing_values: tuple[str, ...]) -> pa.ChunkedArray | pa.Array:
+    """True where the cell holds one of the missing values."""
+    if missing_values == ("",):  # the usual case: a length test, no hashing of every string
         return pc.equal(pc.binary_length(column), 0)
-    return pc.is_in(column, value_set=pa.array(list(schema.missing_values), pa.string()))
+    if not missing_values:
+        return pc.is_null(column) if column.null_count else pc.equal(pc.binary_length(column), -1)
+    return pc.is_in(column, value_set=pa.array(list(missing_values), pa.string()))
 
 
 def _null_where_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -39,48 +58,127 @@ def _null_where_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, column.type)
 
 
-def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray]:
-    """Return the typed column (nulls for missing and bad cells) and a boolean mask of type errors."""
-    missing = missing_mask(column, schema)
-    present = pc.invert(missing)
-    if fld.type == "string":
-        if schema.missing_values == ("",) and isinstance(column, pa.ChunkedArray):
-            return _null_where_empty(column), np.zeros(len(column), bool)
-        return pc.if_else(missing, pa.scalar(None, column.type), column), np.zeros(len(column), bool)
-    if fld.type in ("integer", "date"):
+def per_distinct(column: pa.ChunkedArray | pa.Array, parse: Callable[[str], Any], out_type: pa.DataType) -> tuple[pa.Array, pa.Array]:
+    """(typed, ok): parse (schema.lexical) called once per distinct value, the results spread back with one take."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    encoded = array.dictionary_encode()
+    checked = [safe(parse)(v) if v is not None else (True, None) for v in encoded.dictionary.to_pylist()]
+    values = pa.array([value for _, value in checked], out_type)
+    oks = pa.array([ok for ok, _ in checked], pa.bool_())
+    return values.take(encoded.indices), oks.take(encoded.indices)
+
+
+def _numeric_text(column: pa.ChunkedArray | pa.Array, options: dict[str, Any]) -> pa.ChunkedArray | pa.Array:
+    """groupChar removed, decimalChar made '.', and (bareNumber false) text around the number dropped: schema.lexical's rule in Arrow."""
+    if options.get("groupChar"):
+        column = pc.replace_substring(column, options["groupChar"], "")
+    if options.get("decimalChar") and options["decimalChar"] != ".":
+        column = pc.replace_substring(column, options["decimalChar"], ".")
+    if options.get("bareNumber") is False:
+        special = pc.match_substring_regex(column, r"^(NaN|INF|-INF)$")
+        column = pc.if_else(special, column, pc.replace_substring_regex(column, r"^[^-+0-9.]+|[^0-9.]+$", ""))
+    return column
+
+
+def _only(column: pa.ChunkedArray | pa.Array, ok: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    return pc.if_else(ok, column, pa.scalar(None, column.type))
+
+
+def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray | pa.Array, fld: Field) -> tuple[Any, Any]:
+    """String-valued types: the cell itself where its form is right (regex in Arrow, else schema.lexical per distinct value)."""
+    regex = {"time": _TIME, "yearmonth": _YEARMONTH}.get(fld.type)
+    if regex and fld.format == "default":
+        return column, pc.match_substring_regex(column, regex)
+    if fld.type == "string" and fld.format == "uri":
+        simple = pc.match_substring_regex(column, _SIMPLE_URI)
+        if pc.all(pc.or_(simple, missing)).as_py():
+            return column, simple
+    if fld.type == "string" and fld.format == "email":
+        simple = pc.and_(pc.and_(pc.match_substring_regex(column, _SIMPLE_EMAIL), pc.invert(pc.match_substring_regex(column, _SPECIAL_USE))),
+                         pc.less_equal(pc.binary_length(column), 254))
+        local_ok = pc.less_equal(pc.binary_length(pc.replace_substring_regex(column, "@.*$", "")), 64)
+        simple = pc.and_(simple, local_ok)
+        if pc.all(pc.or_(simple, missing)).as_py():
+            return column, simple
+    if fld.type == "string" and fld.format == "uuid":
+        regex = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
+        canonical = pc.match_substring_regex(column, regex)
+        if pc.all(pc.or_(canonical, missing)).as_py():
+            return column, canonical
+    parse = lexical.parser(fld.type, fld.format, fld.options)
+    _, ok = per_distinct(_only(column, pc.invert(missing)), parse, pa.string())
+    return column, ok
+
+
+def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray | pa.Array, fld: Field) -> tuple[Any, Any]:
+    """(typed, ok) for the cells of a column, missing ones aside (ok may be anything there)."""
+    out = fld.arrow_type()
+    clean_missing = _only(column, pc.invert(missing))
+    if fld.type in ("integer", "date") and fld.format == "default" and not fld.options:
         # Arrow's own cast is strict (exact YYYY-MM-DD on the calendar; plain digits) but all or
         # nothing: it types a clean column in one step, and only a column with a bad cell takes
         # the cell-by-cell path below to find which.
-        try:
-            typed = pc.cast(pc.if_else(missing, pa.scalar(None, pa.string()), column), fld.arrow_type())
-            return typed, np.zeros(len(column), bool)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            pass
-    if fld.type == "integer":
-        ok = pc.match_substring_regex(column, _INTEGER)
-        clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
-        typed = pc.cast(pc.replace_substring_regex(clean, r"^\+", ""), fld.arrow_type())  # Arrow refuses a leading +
-    elif fld.type == "number":
-        ok = pc.match_substring_regex(column, _NUMBER)
-        clean = pc.if_else(ok, column, pa.scalar(None, pa.string()))
-        typed = pc.cast(pc.replace_substring(clean, "INF", "inf"), fld.arrow_type())
-    elif fld.type == "date":
+        shaped = pc.match_substring_regex(column, type_info(fld.type).lexical or "")  # Arrow alone reads 0x10 as 16
+        if pc.all(pc.or_(shaped, missing)).as_py() is not False:
+            try:
+                typed = pc.cast(clean_missing, out)
+                if fld.type != "date" or (pc.min(pc.year(typed)).as_py() or 1) >= 1:
+                    return typed, pc.is_valid(clean_missing)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+    if fld.type in ("integer", "year"):
+        text = _numeric_text(column, fld.options) if fld.type == "integer" else column
+        ok = pc.match_substring_regex(text, _INTEGER if fld.type == "integer" else _YEAR)
+        if fld.type == "integer" and pc.any(pc.match_substring_regex(text, _LONG_INTEGER)).as_py():
+            ok = pc.or_(ok, pc.match_substring_regex(text, _LONG_INTEGER))  # integers are unbounded: a decimal of up to 38 digits
+            out = pa.decimal128(38, 0)
+        return pc.cast(pc.replace_substring_regex(_only(text, ok), r"^\+", ""), out), ok  # Arrow refuses a leading +
+    if fld.type == "number":
+        text = _numeric_text(column, fld.options)
+        ok = pc.match_substring_regex(text, _NUMBER)
+        return pc.cast(pc.replace_substring(_only(text, ok), "INF", "inf"), out), ok
+    if fld.type == "date" and fld.format == "default":
         shaped = pc.match_substring_regex(column, _DATE)
-        clean = pc.if_else(shaped, column, pa.scalar(None, pa.string()))
+        clean = _only(column, shaped)
         stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
-        typed = pc.cast(stamps, fld.arrow_type())
+        typed = pc.cast(stamps, out)
         # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
         written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
-        ok = pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day))
-        typed = pc.if_else(ok, typed, pa.scalar(None, fld.arrow_type()))
-    elif fld.type == "boolean":
-        true = pc.is_in(column, value_set=pa.array(list(BOOLEAN_TRUE)))
-        ok = pc.or_(true, pc.is_in(column, value_set=pa.array(list(BOOLEAN_FALSE))))
-        typed = pc.if_else(ok, true, pa.scalar(None, pa.bool_()))
-    else:  # parse_schema admits no other type
-        raise AssertionError(fld.type)
-    bad = mask(pc.and_(present, pc.invert(pc.fill_null(ok, False))))
-    return typed, bad
+        ok = pc.and_(pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day)), pc.greater_equal(pc.year(typed), 1))
+        return _only(typed, ok), ok
+    if fld.type == "datetime" and fld.format == "default":
+        naive = pc.match_substring_regex(column, _NAIVE_DATETIME)
+        zoned = pc.if_else(naive, pc.binary_join_element_wise(column, pa.scalar("Z", column.type), ""), column)
+        ok = pc.match_substring_regex(zoned, _DATETIME)
+        if pc.all(pc.or_(ok, missing)).as_py():  # any other form (+0100, a 30 February) is judged value by value below
+            try:
+                return pc.cast(_only(zoned, ok), out), ok
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+    if fld.type == "boolean":
+        true = pc.is_in(column, value_set=pa.array(list(fld.options.get("trueValues", BOOLEAN_TRUE)), pa.string()))
+        ok = pc.or_(true, pc.is_in(column, value_set=pa.array(list(fld.options.get("falseValues", BOOLEAN_FALSE)), pa.string())))
+        return _only(true, ok), ok
+    if fld.type in ("date", "datetime"):
+        return per_distinct(clean_missing, lexical.parser(fld.type, fld.format, fld.options), out)
+    if fld.type in _PER_VALUE or fld.type in ("string", "time", "yearmonth"):
+        return _typed_strings(column, missing, fld)
+    raise AssertionError(fld.type)  # parse_schema admits no other type
+
+
+def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray]:
+    """Return the typed column (nulls for missing and bad cells) and a boolean mask of type errors."""
+    missing_values = fld.missing_values(schema)
+    if fld.type == "any" or (fld.type == "string" and fld.format == "default"):
+        if missing_values == ("",) and isinstance(column, pa.ChunkedArray):
+            return _null_where_empty(column), np.zeros(len(column), bool)
+        missing = missing_mask(column, missing_values)
+        return pc.if_else(missing, pa.scalar(None, column.type), column), np.zeros(len(column), bool)
+    missing = missing_mask(column, missing_values)
+    typed, ok = _convert_present(column, missing, fld)
+    ok = pc.fill_null(ok, False)
+    typed = pc.if_else(pc.and_(ok, pc.invert(missing)), typed, pa.scalar(None, typed.type))
+    return typed, mask(pc.and_(pc.invert(missing), pc.invert(ok)))
 
 
 def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np.ndarray, lines: np.ndarray) -> list[Issue]:
@@ -91,6 +189,12 @@ def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np
     values = pc.take(raw, pa.array(idx)).to_pylist()
     template = code("type-error")
     expected = type_info(fld.type).words
+    if fld.type == "string" and fld.format != "default":
+        expected = {"uri": "a URI with a scheme (RFC 3986)", "email": "an email address", "uuid": "a UUID", "binary": "base64 binary"}[fld.format]
+    elif fld.format not in ("default", "any") and fld.type in ("date", "datetime", "time"):
+        expected = f"a {fld.type} in the format {lexical.pattern(fld.format)}"
+    elif fld.format != "default":
+        expected = f"{expected} (format {fld.format})"
     return [Issue("type-error", template.message(value=value, expected=expected), table, int(lines[i]), fld.name, value)
             for i, value in zip(idx, values, strict=True)]
 

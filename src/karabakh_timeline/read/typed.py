@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from karabakh_timeline.read.cells import convert, type_issues
 from karabakh_timeline.read.csv_file import read_table
+from karabakh_timeline.read.foreign import read_foreign
+from karabakh_timeline.read.integrity import integrity_issues
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import ARROW_TO_PANDAS
@@ -28,6 +31,7 @@ class TypedTable:
     readable: bool = True
     absent: frozenset[str] = frozenset()  # schema fields with no column in the file (reported once, as missing-column)
     arrow: pa.Table | None = None  # the typed columns as Arrow, when read with pandas=False (frame is then None)
+    nan: dict[str, np.ndarray] = field(default_factory=dict)  # number field -> cells that are NaN: a value, not a missing one
 
 
 def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Field, ...]) -> pd.DataFrame:
@@ -47,22 +51,25 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
     """
     resource = package.resources[name]
     schema = resource.schema
-    raw = read_table(resource)
-    issues = list(raw.issues)
+    raw = read_table(resource) if resource.plain else read_foreign(resource)
+    issues = integrity_issues(resource) + list(raw.issues)
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     bad: dict[str, np.ndarray] = {}
+    nan: dict[str, np.ndarray] = {}
     for f in schema.fields:
         if f.name not in raw.columns:
             columns[f.name] = pa.nulls(raw.nrows, f.arrow_type())
             continue
         typed, mask = convert(raw.columns[f.name], f, schema)
         columns[f.name] = typed
+        if pa.types.is_floating(typed.type) and pc.any(pc.is_nan(typed)).as_py():
+            nan[f.name] = np.asarray(pc.fill_null(pc.is_nan(typed), False).to_numpy(zero_copy_only=False), dtype=bool)
         if mask.any():
             bad[f.name] = mask
             issues += type_issues(name, f, raw.columns[f.name], mask, raw.lines)
     absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
     if not pandas:
         table = pa.table({f.name: columns[f.name] for f in schema.fields})
-        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table)
+        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table, nan)
     frame = _to_pandas(columns, schema.fields)
-    return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent)
+    return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent, nan=nan)

@@ -18,6 +18,7 @@ from karabakh_timeline.release.exports import write_exports
 from karabakh_timeline.release.page import render_page
 from karabakh_timeline.schema.descriptor import DESCRIPTOR, Package, open_package, read_json
 from karabakh_timeline.support.files import dumps
+from karabakh_timeline.support.progress import task
 from karabakh_timeline.tools.format import canonical_bytes
 from karabakh_timeline.vocabulary.exits import EXIT_UNREADABLE
 
@@ -131,8 +132,10 @@ def build_release(package: Package, folder: Path, created: dt.datetime, changelo
             descriptor["created"] = created.strftime("%Y-%m-%dT%H:%M:%SZ")
     descriptor.setdefault("created", created.strftime("%Y-%m-%dT%H:%M:%SZ"))
     released: list[dict[str, Any]] = []
+    bar = task("Building the release", len(package.descriptor["resources"]) + 2)  # each table, the exports, the page
     for raw in package.descriptor["resources"]:
         resource = package.resources[raw["name"]]
+        bar.advance(f"copy {resource.name}")
         schema_rel = raw["schema"] if isinstance(raw.get("schema"), str) else f"schemas/{resource.name}.json"
         for rel in (resource.relpath, schema_rel):
             inside(folder, rel, f"resource {resource.name!r}")
@@ -158,8 +161,10 @@ def build_release(package: Package, folder: Path, created: dt.datetime, changelo
     (folder / DESCRIPTOR).write_text(dumps(descriptor), encoding="utf-8")
     staged = open_package(folder / DESCRIPTOR)
     tables, view = write_exports(staged, folder / "exports")
+    bar.advance("exports written")
     rows = {name: t.num_rows for name, t in tables.items()}
     (folder / "index.html").write_text(render_page(view, descriptor), encoding="utf-8")
+    bar.advance("page written")
     (folder / "README.md").write_text(release_readme(descriptor, staged, rows, created), encoding="utf-8")
     (folder / "LICENSE").write_text(licence_text(descriptor), encoding="utf-8")
     (folder / "CITATION.cff").write_text(citation_cff(descriptor, created.date()), encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 from karabakh_timeline.policy.trust import CONFIRMED, CONTESTED_VERIFICATIONS, PARAPHRASE
 from karabakh_timeline.release.assets import fill, template
 from karabakh_timeline.release.event_view import EventView, enum_of
+from karabakh_timeline.release.page_map import place_counts, render_map
 
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -131,6 +132,8 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
             "when": when(e["date_start"], e.get("date_end"), e["date_precision"], e.get("date_edtf") or ""),
             "edtf": e.get("date_edtf") or "",
             "year": e["date_start"].year,
+            "month": f"{e['date_start'].year:04d}-{e['date_start'].month:02d}",
+            "placeId": e.get("place_id") or "",
             "place": view.place_name(e.get("place_id")),
             "placeNames": view.other_names("places", e.get("place_id")),
             "fatalities": _fatalities(e),
@@ -154,6 +157,7 @@ def page_data(view: EventView, descriptor: dict[str, Any]) -> dict[str, Any]:
         "kinds": _choices(view, "statements", "text_kind"),
         "actors": {a: view.actor_name(a) for a in used},
         "actorNames": {a: names for a in used if (names := view.other_names("actors", a))},
+        "places": {p: view.place_name(p) or p for p in sorted({e["placeId"] for e in events if e["placeId"]})},
         "counts": {"statements": sum(len(e["statements"]) for e in events) + len(view.unlinked), "sources": len(view.sources)},
         "events": events,
         "unlinked": [statement(s) for s in view.unlinked],
@@ -183,6 +187,7 @@ def render_page(view: EventView, descriptor: dict[str, Any]) -> str:
         "data": embed_json(data),
         "script": script,
         "fallback": fallback(data),
+        "map": render_map(view.places, place_counts(view.events)),
     })
 
 

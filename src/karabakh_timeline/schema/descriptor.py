@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from karabakh_timeline.schema.dialect import Dialect, DialectError, UnsupportedFeature, data_format, parse_dialect, parse_encoding
 from karabakh_timeline.schema.table_schema import SchemaError, TableSchema, parse_schema
 from karabakh_timeline.support import strict_json
 from karabakh_timeline.support.text import safe_text
@@ -31,12 +32,23 @@ class PackageError(Exception):
 
 @dataclass
 class Resource:
-    """One tabular resource: its name, its CSV file and its parsed schema."""
+    """One tabular resource: its name, its CSV file and its parsed schema, and how to read the file (schema.dialect)."""
 
     name: str
-    path: Path
+    path: Path  # the descriptor itself for an inline-data resource
     relpath: str
     schema: TableSchema
+    dialect: Dialect = field(default_factory=Dialect)
+    encoding: str = "utf-8"
+    compression: str | None = None  # gz or zip
+    inline: list[Any] | None = None  # the rows of an inline "data" resource
+    size: int | None = None  # the declared "bytes" of the file
+    hash: str | None = None  # the declared "hash": "algorithm:hex" (md5 when no algorithm is named)
+
+    @property
+    def plain(self) -> bool:
+        """True for a UTF-8 CSV file in the default dialect, uncompressed: the fast path reads it directly."""
+        return self.inline is None and self.compression is None and self.encoding in ("utf-8", "utf-8-sig") and self.dialect.is_default
 
 
 @dataclass
@@ -78,7 +90,7 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
         raise PackageError(Issue("path-remote", f"{text} is a URL; give a local directory or datapackage.json", value=text))
     p = Path(text)
     if p.is_dir():
-        p = p / DESCRIPTOR
+        p = next((p / n for n in (DESCRIPTOR, "datapackage.yaml", "datapackage.yml") if (p / n).is_file()), p / DESCRIPTOR)
     if not p.is_file():
         raise PackageError(Issue("package-not-found", f"no data package at {text}", value=text))
     return p
@@ -109,6 +121,8 @@ def read_json(path: Path, table: str | None = None) -> Any:
         why = getattr(exc, "strerror", None) or str(exc)
         raise PackageError(Issue("file-unreadable", f"cannot read {path.name}: {why}", table=table, value=safe_text(str(path)))) from exc
     try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return _yaml(raw.decode("utf-8"), path, table)
         return strict_json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
@@ -117,6 +131,22 @@ def read_json(path: Path, table: str | None = None) -> Any:
         raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.msg}", table=table, line=exc.lineno, value=path.name)) from exc
     except strict_json.StrictJSONError as exc:
         raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc.message}", table=table, value=path.name)) from exc
+
+
+def _yaml(text: str, path: Path, table: str | None) -> Any:
+    """A YAML descriptor, schema or dialect (PyYAML's safe loader: no tags that build objects)."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise PackageError(Issue("package-invalid-json", f"{path.name} is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                                 table=table, line=mark.line + 1 if mark is not None else None, value=path.name)) from exc
+    try:
+        return strict_json.loads(json.dumps(value, default=str))  # the same limits as JSON (depth, sizes)
+    except (strict_json.StrictJSONError, ValueError, RecursionError) as exc:
+        raise PackageError(Issue("package-invalid-json", f"{path.name}: {exc}", table=table, value=path.name)) from exc
 
 
 def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
@@ -214,8 +244,29 @@ def _check_references(package: Package, names: set[str]) -> None:
 def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
     rel = raw.get("path")
     if isinstance(rel, list):
-        raise PackageError(Issue("package-invalid", f"resource {name!r}: multi-file resources are not supported", table=name))
-    data_path = _safe_path(root, rel, name, "path")
+        raise PackageError(Issue("unsupported-feature", f"resource {name!r}: multi-file resources (a list of paths) are not supported",
+                                 table=name, value="multi-file resource"))
+    inline = raw.get("data") if rel is None else None
+    if rel is None and inline is not None and not isinstance(inline, list):
+        raise PackageError(Issue("unsupported-feature", f"resource {name!r}: inline data that is not a list of rows (e.g. a string "
+                                 "of CSV or JSON) is not supported", table=name, value="inline data"))
+    data_path = _safe_path(root, rel, name, "path") if inline is None else root / DESCRIPTOR
+    try:
+        fmt, compression = data_format(raw, rel if isinstance(rel, str) else None)
+        dialect_raw = raw.get("dialect")
+        if isinstance(dialect_raw, str):
+            dialect_path = _safe_path(root, dialect_raw, name, "dialect")
+            if not dialect_path.is_file():
+                raise PackageError(Issue("file-missing", f"resource {name!r}: dialect file {dialect_raw} does not exist", table=name,
+                                         value=dialect_raw))
+            dialect_raw = read_json(dialect_path, name)
+        dialect = parse_dialect(dialect_raw, tsv=fmt == "tsv")
+        encoding = parse_encoding(raw.get("encoding"))
+    except UnsupportedFeature as exc:
+        raise PackageError(Issue("unsupported-feature", f"resource {name!r}: {exc} is out of scope; nothing of it was read", table=name,
+                                 value=str(exc))) from exc
+    except DialectError as exc:
+        raise PackageError(Issue("package-invalid", f"resource {name!r}: {exc}", table=name)) from exc
     schema_raw = raw.get("schema")
     if isinstance(schema_raw, str):
         schema_path = _safe_path(root, schema_raw, name, "schema")
@@ -226,6 +277,9 @@ def _open_resource(root: Path, name: str, raw: dict[str, Any]) -> Resource:
         schema = parse_schema(name, schema_raw)
     except SchemaError as exc:
         raise PackageError(Issue("schema-invalid", f"resource {name!r}: {exc}", table=name)) from exc
-    if not data_path.is_file():
+    if inline is None and not data_path.is_file():
         raise PackageError(Issue("file-missing", f"resource {name!r}: {rel} does not exist", table=name, value=rel))
-    return Resource(name, data_path, str(rel), schema)
+    size, digest = raw.get("bytes"), raw.get("hash")
+    if (size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0)) or (digest is not None and not isinstance(digest, str)):
+        raise PackageError(Issue("package-invalid", f"resource {name!r}: bytes must be a whole number and hash a string", table=name))
+    return Resource(name, data_path, str(rel) if inline is None else DESCRIPTOR, schema, dialect, encoding, compression, inline, size, digest)

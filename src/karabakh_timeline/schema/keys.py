@@ -14,8 +14,10 @@ from karabakh_timeline.support.arrow import arrow, isin, value_set
 
 
 def bound(fld: Field, value: object) -> object:
-    """A schema's minimum or maximum as the frames' values compare with it (dates as Timestamps)."""
-    return pd.Timestamp(str(value)) if fld.type == "date" else value
+    """A typed constraint value (schema.lexical) as the frames hold it: dates and datetimes as Timestamps."""
+    if fld.type in ("date", "datetime"):
+        return pd.Timestamp(value)
+    return value
 
 
 def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame | None, key_cache: dict[tuple[str, str], object]) -> np.ndarray:

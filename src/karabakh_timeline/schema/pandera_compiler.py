@@ -17,10 +17,10 @@ from karabakh_timeline.schema.table_schema import Field, ForeignKey, TableSchema
 
 
 def _field_checks(fld: Field) -> list[pa.Check]:
-    c = fld.constraints
+    c = fld.typed | {k: v for k, v in fld.constraints.items() if k not in fld.typed}
     checks: list[pa.Check] = []
     if "enum" in c:
-        checks.append(pa.Check.isin(c["enum"], error="enum-value"))
+        checks.append(pa.Check.isin([bound(fld, v) for v in c["enum"]], error="enum-value"))
     if "pattern" in c:
         checks.append(pa.Check.str_matches(f"^(?:{c['pattern']})$", error="pattern-mismatch"))
     if "minLength" in c or "maxLength" in c:
@@ -29,6 +29,10 @@ def _field_checks(fld: Field) -> list[pa.Check]:
         checks.append(pa.Check.ge(bound(fld, c["minimum"]), error="out-of-range"))
     if "maximum" in c:
         checks.append(pa.Check.le(bound(fld, c["maximum"]), error="out-of-range"))
+    if "exclusiveMinimum" in c:
+        checks.append(pa.Check.gt(bound(fld, c["exclusiveMinimum"]), error="out-of-range"))
+    if "exclusiveMaximum" in c:
+        checks.append(pa.Check.lt(bound(fld, c["exclusiveMaximum"]), error="out-of-range"))
     return checks
 
 

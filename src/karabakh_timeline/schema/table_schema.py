@@ -12,12 +12,17 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from karabakh_timeline.schema import lexical
 from karabakh_timeline.schema.types import TYPES as _TYPE_TABLE
 from karabakh_timeline.schema.types import type_info
 
 TYPES = tuple(_TYPE_TABLE)
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
+CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+ORDERED = ("integer", "number", "date", "datetime", "time", "year", "yearmonth")  # types whose values have an order
+OPTIONS = ("trueValues", "falseValues", "groupChar", "decimalChar", "bareNumber", "missingValues")  # field options this package reads
+_FORMATS = {"string": ("default", "email", "uri", "uuid", "binary"), "geopoint": ("default", "array", "object"),
+            "geojson": ("default", "topojson")}  # date, datetime and time take any strptime pattern
 
 
 class SchemaError(ValueError):
@@ -33,6 +38,8 @@ class Field:
     description: str = ""
     format: str = "default"
     constraints: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # trueValues, groupChar, missingValues... as the schema gives them
+    typed: dict[str, Any] = field(default_factory=dict)  # enum and bounds read as values of the field's type (schema.lexical)
 
     @property
     def required(self) -> bool:
@@ -48,9 +55,14 @@ class Field:
         """The Arrow type of this field's typed values (enums stay strings here)."""
         return type_info(self.type).arrow
 
+    def missing_values(self, schema: TableSchema) -> tuple[str, ...]:
+        """The cells that mean "missing" in this field: its own missingValues, else the schema's."""
+        own = self.options.get("missingValues")
+        return tuple(own) if own is not None else schema.missing_values
+
     def pandas_dtype(self) -> Any:
         """The dtype of this field in frames returned by load()."""
-        if self.enum is not None:
+        if self.enum is not None and self.type == "string":
             return pd.CategoricalDtype(self.enum, ordered=False)
         return type_info(self.type).pandas
 
@@ -104,9 +116,27 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
 
 
-def _check_constraints(fname: str, ftype: str, constraints: dict[str, Any]) -> None:
-    """Refuse a constraint of the wrong JSON type: it would silently turn its check off (or iterate a string)."""
+def _typed(fname: str, ftype: str, fmt: str, options: dict[str, Any], key: str, value: Any) -> Any:
+    """A constraint value read as the field's type: a JSON number as is for numeric types, a string through the field's parser."""
+    where = f"field {fname!r}: constraint {key}"
+    if ftype in ("integer", "year") and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if ftype == "number" and _is_number(value):
+        return float(value)
+    if ftype == "boolean" and isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise SchemaError(f"{where} must be a value of the field's type {ftype}, got {value!r:.80}")
+    ok, parsed = lexical.safe(lexical.parser(ftype, fmt, options))(value)
+    if not ok:
+        raise SchemaError(f"{where}: {value!r:.80} is not {type_info(ftype).words}")
+    return parsed
+
+
+def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any], constraints: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a constraint of the wrong JSON type (it would silently turn its check off); return enum and bounds typed."""
     where = f"field {fname!r}: constraint"
+    typed: dict[str, Any] = {}
     for key in ("required", "unique"):
         if key in constraints and not isinstance(constraints[key], bool):
             raise SchemaError(f"{where} {key} must be true or false, got {constraints[key]!r}")
@@ -114,22 +144,21 @@ def _check_constraints(fname: str, ftype: str, constraints: dict[str, Any]) -> N
         value = constraints.get(key)
         if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
-    for key in ("minimum", "maximum"):
+    for key in BOUNDS:
         if key not in constraints:
             continue
-        value = constraints[key]
-        if ftype in ("integer", "number") and not _is_number(value):
-            raise SchemaError(f"{where} {key} must be a number for a {ftype} field, got {value!r}")
-        if ftype == "date" and not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
-            raise SchemaError(f"{where} {key} must be a date YYYY-MM-DD for a date field, got {value!r}")
-        if ftype in ("string", "boolean"):
+        if ftype not in ORDERED:
             raise SchemaError(f"{where} {key} does not apply to a {ftype} field")
+        typed[key] = _typed(fname, ftype, fmt, options, key, constraints[key])
+        if ftype == "number" and typed[key] != typed[key]:
+            raise SchemaError(f"{where} {key} must be a number, got NaN")
     if "enum" in constraints:
         enum = constraints["enum"]
-        if ftype != "string":
-            raise SchemaError(f"{where} enum is supported on string fields only, not on a {ftype} field")
-        if not isinstance(enum, list) or not enum or not all(isinstance(v, str) for v in enum):
+        if not isinstance(enum, list) or not enum:
+            raise SchemaError(f"{where} enum must be a non-empty list, got {enum!r:.80}")
+        if ftype == "string" and not all(isinstance(v, str) for v in enum):
             raise SchemaError(f"{where} enum must be a non-empty list of strings, got {enum!r:.80}")
+        typed["enum"] = [_typed(fname, ftype, fmt, options, "enum", v) for v in enum]
     if "pattern" in constraints:
         pattern = constraints["pattern"]
         if not isinstance(pattern, str):
@@ -138,6 +167,24 @@ def _check_constraints(fname: str, ftype: str, constraints: dict[str, Any]) -> N
             re.compile(pattern)
         except (re.error, RecursionError, OverflowError) as exc:
             raise SchemaError(f"{where} pattern {pattern!r:.80} is not a valid regular expression: {exc}") from exc
+    return typed
+
+
+def _check_options(fname: str, ftype: str, fmt: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The field options this package reads, each of the JSON type the spec gives it; the format, known for its type."""
+    where = f"field {fname!r}:"
+    options = {k: raw[k] for k in OPTIONS if k in raw}
+    for key in ("trueValues", "falseValues", "missingValues"):
+        if key in options and not (isinstance(options[key], list) and all(isinstance(v, str) for v in options[key])):
+            raise SchemaError(f"{where} {key} must be a list of strings, got {options[key]!r:.80}")
+    for key in ("groupChar", "decimalChar"):
+        if key in options and not (isinstance(options[key], str) and options[key]):
+            raise SchemaError(f"{where} {key} must be a non-empty string, got {options[key]!r:.80}")
+    if "bareNumber" in options and not isinstance(options["bareNumber"], bool):
+        raise SchemaError(f"{where} bareNumber must be true or false, got {options['bareNumber']!r:.80}")
+    if ftype in _FORMATS and fmt not in _FORMATS[ftype]:
+        raise SchemaError(f"{where} format {fmt!r:.80} is not one of {', '.join(_FORMATS[ftype])} for a {ftype} field")
+    return options
 
 
 def parse_schema(name: str, descriptor: Any) -> TableSchema:
@@ -157,11 +204,13 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
         unknown = set(constraints) - set(CONSTRAINTS)
         if unknown:
             raise SchemaError(f"field {raw['name']!r}: unknown constraints {sorted(unknown)}")
-        _check_constraints(raw["name"], ftype, constraints)
         for attr in ("description", "format"):
             if attr in raw and not isinstance(raw[attr], str):
                 raise SchemaError(f"field {raw['name']!r}: {attr} must be a string, got {raw[attr]!r:.80}")
-        fields.append(Field(raw["name"], ftype, raw.get("description", ""), raw.get("format", "default"), dict(constraints)))
+        fmt = raw.get("format", "default") or "default"
+        options = _check_options(raw["name"], ftype, fmt, raw)
+        typed = _check_constraints(raw["name"], ftype, fmt, options, constraints)
+        fields.append(Field(raw["name"], ftype, raw.get("description", ""), fmt, dict(constraints), options, typed))
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise SchemaError("field names must be unique")

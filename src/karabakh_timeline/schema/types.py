@@ -26,14 +26,28 @@ class TypeInfo:
     numeric: bool = False  # sorted as a number in canonical files
 
 
+_TEXT = pd.StringDtype("pyarrow")
 TYPES: dict[str, TypeInfo] = {t.name: t for t in (
-    TypeInfo("string", pa.string(), pd.StringDtype("pyarrow"), "TEXT", "character", None, "a string"),
+    TypeInfo("string", pa.string(), _TEXT, "TEXT", "character", None, "a string"),
     TypeInfo("integer", pa.int64(), pd.Int64Dtype(), "INTEGER", "integer", r"^[+-]?[0-9]{1,18}$", "an integer", numeric=True),
     TypeInfo("number", pa.float64(), pd.Float64Dtype(), "REAL", "numeric",
              r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$|^(NaN|INF|-INF)$", "a number", numeric=True),
     # seconds: any four-digit year fits (nanoseconds stop at 2262)
     TypeInfo("date", pa.date32(), "datetime64[s]", "TEXT", "Date", r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "a date YYYY-MM-DD"),
     TypeInfo("boolean", pa.bool_(), pd.BooleanDtype(), "INTEGER", "logical", None, "true or false"),
+    # Table Schema's other types, read for any package (schema.lexical has their parsers).
+    TypeInfo("datetime", pa.timestamp("us", tz="UTC"), pd.DatetimeTZDtype("us", "UTC"), "TEXT", "POSIXct",
+             r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+             "a datetime YYYY-MM-DDThh:mm:ssZ"),
+    TypeInfo("time", pa.string(), _TEXT, "TEXT", "character", r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?$", "a time hh:mm:ss"),
+    TypeInfo("year", pa.int64(), pd.Int64Dtype(), "INTEGER", "integer", r"^-?[0-9]{4}$", "a year YYYY", numeric=True),
+    TypeInfo("yearmonth", pa.string(), _TEXT, "TEXT", "character", r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a year and month YYYY-MM"),
+    TypeInfo("duration", pa.string(), _TEXT, "TEXT", "character", None, "an ISO 8601 duration (P1Y2M3DT4H)"),
+    TypeInfo("geopoint", pa.string(), _TEXT, "TEXT", "character", None, "a geographic point (lon, lat in range)"),
+    TypeInfo("geojson", pa.string(), _TEXT, "TEXT", "character", None, "a GeoJSON object"),
+    TypeInfo("object", pa.string(), _TEXT, "TEXT", "character", None, "a JSON object"),
+    TypeInfo("array", pa.string(), _TEXT, "TEXT", "character", None, "a JSON array"),
+    TypeInfo("any", pa.string(), _TEXT, "TEXT", "character", None, "any value"),
 )}
 BOOLEAN_TRUE, BOOLEAN_FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
 ARROW_TO_PANDAS = {t.arrow: t.pandas for t in TYPES.values() if t.name != "date"}  # dates are cast after conversion

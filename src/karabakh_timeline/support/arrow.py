@@ -31,4 +31,12 @@ def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
     reference is a column or a precomputed value_set(); missing values are never members.
     """
     members = reference if isinstance(reference, pa.Array) else value_set(reference)
-    return mask(pc.is_in(arrow(values), value_set=members))
+    column = arrow(values)
+    if column.type != members.type:  # a key of another type (string against integer): compared as numbers, else as text
+        common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
+        column, members = pc.cast(column, common), pc.cast(members, common)
+    return mask(pc.is_in(column, value_set=members))
+
+
+def _numeric(kind: pa.DataType) -> bool:
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)

@@ -205,37 +205,153 @@
 
   var PERMALINK = /^#((evt|stm)_[0-9]+)$/;
 
-  // The overview axis: one bar per year, its height the number of events; a click shows only that year (again: all years).
+  // The overview axis: event density by month (the month each event starts). Drag over a period or click a
+  // month to show only its events; the period also sets the year selectors, and changing those clears it.
+  var MONTH = /^([0-9]{4})-([0-9]{2})$/;
+  function monthIndex(m) { var f = MONTH.exec(m); return f ? Number(f[1]) * 12 + Number(f[2]) - 1 : NaN; }
+  function monthKey(i) { var y = Math.floor(i / 12), m = i % 12 + 1; return String(y).padStart(4, "0") + "-" + (m < 10 ? "0" : "") + m; }
+  function monthName(m) {
+    var i = monthIndex(m);
+    return new Date(Date.UTC(Math.floor(i / 12), i % 12, 1)).toLocaleString("en", { month: "short", year: "numeric", timeZone: "UTC" });
+  }
+  var first = Math.min.apply(null, events.map(function (e) { return monthIndex(e.month); }).concat([Infinity]));
+  var last = Math.max.apply(null, events.map(function (e) { return monthIndex(e.month); }).concat([-Infinity]));
+  var span = events.length ? Math.floor(last / 12) * 12 + 12 - Math.floor(first / 12) * 12 : 0;  // whole years
+  var start = events.length ? Math.floor(first / 12) * 12 : 0;
+  var perMonth = {};
+  events.forEach(function (e) { perMonth[e.month] = (perMonth[e.month] || 0) + 1; });
+  var busiest = Math.max.apply(null, Object.values(perMonth).concat([1]));
   var axis = document.getElementById("axis");
-  var perYearAll = {};
-  events.forEach(function (e) { perYearAll[e.year] = (perYearAll[e.year] || 0) + 1; });
-  var most = Math.max.apply(null, years.map(function (y) { return perYearAll[y]; }).concat([1]));
+  var plot = document.getElementById("axis-plot");
+  var brush = document.getElementById("axis-brush");
+  var cursor = document.getElementById("axis-cursor");
+  var periodLabel = document.getElementById("period-label");
+  var periodClear = document.getElementById("period-clear");
+  var idle = periodLabel.textContent;
   var bars = {};
-  years.forEach(function (y) {
-    var bar = el("button", "axis-bar");
-    bar.type = "button";
-    bar.dataset.year = String(y);
-    bar.title = y + ": " + plural(perYearAll[y], "event");
-    bar.setAttribute("aria-label", bar.title);
-    var fill = el("span", "axis-fill");
-    fill.style.height = Math.max(4, Math.round(100 * perYearAll[y] / most)) + "%";
-    bar.append(fill, el("span", "axis-year", String(y).slice(-2)));
-    bar.addEventListener("click", function () {
-      var only = fromSelect.value === String(y) && toSelect.value === String(y);
-      fromSelect.value = String(only ? years[0] : y);
-      toSelect.value = String(only ? years[years.length - 1] : y);
-      if (PERMALINK.test(location.hash)) {
-        try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
-      }
+  Object.keys(perMonth).sort().forEach(function (m) {
+    var bar = el("div", "axis-bar");
+    bar.dataset.month = m;
+    bar.dataset.events = String(perMonth[m]);
+    bar.title = monthName(m) + ": " + plural(perMonth[m], "event");
+    bar.style.left = (100 * (monthIndex(m) - start) / span) + "%";
+    bar.style.width = (100 / span) + "%";
+    bar.style.height = Math.max(3, 100 * perMonth[m] / busiest) + "%";
+    bars[m] = bar;
+    plot.append(bar);
+  });
+  var ticks = document.getElementById("axis-ticks");
+  var step = span > 360 ? 5 : span > 120 ? 2 : 1;
+  for (var y = start / 12; y < (start + span) / 12; y += 1) {
+    if (y % step) continue;
+    var tick = el("span", "axis-tick", y);
+    tick.style.left = (100 * (y * 12 - start) / span) + "%";
+    ticks.append(tick);
+  }
+  var period = null;  // [first month, last month] as "YYYY-MM", or null for no period
+  function position(node, a, b) {
+    node.style.left = (100 * (monthIndex(a) - start) / span) + "%";
+    node.style.width = (100 * (monthIndex(b) - monthIndex(a) + 1) / span) + "%";
+  }
+  function drawPeriod() {
+    brush.hidden = !period;
+    periodClear.hidden = !period;
+    if (period) position(brush, period[0], period[1]);
+  }
+  function setPeriod(a, b) {
+    period = a === null ? null : (a <= b ? [a, b] : [b, a]);
+    if (period) { fromSelect.value = period[0].slice(0, 4); toSelect.value = period[1].slice(0, 4); }
+    else if (years.length) { fromSelect.value = String(years[0]); toSelect.value = String(years[years.length - 1]); }
+    dropPermalink();
+    apply();
+  }
+  function monthAt(clientX) {
+    var box = plot.getBoundingClientRect();
+    var i = Math.floor((clientX - box.left) / box.width * span);
+    return monthKey(start + Math.min(span - 1, Math.max(0, i)));
+  }
+  var dragFrom = null;
+  plot.addEventListener("pointerdown", function (ev) {
+    if (ev.button !== 0) return;
+    dragFrom = monthAt(ev.clientX);
+    plot.setPointerCapture(ev.pointerId);
+    brush.hidden = false;
+    position(brush, dragFrom, dragFrom);
+    ev.preventDefault();
+  });
+  plot.addEventListener("pointermove", function (ev) {
+    if (dragFrom === null) return;
+    var to = monthAt(ev.clientX);
+    position(brush, dragFrom < to ? dragFrom : to, dragFrom < to ? to : dragFrom);
+  });
+  plot.addEventListener("pointerup", function (ev) {
+    if (dragFrom === null) return;
+    var from = dragFrom, to = monthAt(ev.clientX);
+    dragFrom = null;
+    // A click on the one month already chosen clears it; any other click or drag chooses.
+    if (from === to && period && period[0] === from && period[1] === from) setPeriod(null);
+    else setPeriod(from, to);
+  });
+  plot.addEventListener("pointercancel", function () { dragFrom = null; drawPeriod(); });
+  periodClear.addEventListener("click", function () { setPeriod(null); });
+  var at = null, anchor = null;  // the keyboard's month, and where a Shift-extended period began
+  axis.addEventListener("keydown", function (ev) {
+    var moves = { ArrowLeft: -1, ArrowRight: 1, PageUp: -12, PageDown: 12 };
+    if (!span) return;
+    if (ev.key === "Escape") { anchor = null; setPeriod(null); ev.preventDefault(); return; }
+    if (ev.key === "Enter" || ev.key === " ") { if (at) { anchor = null; setPeriod(at, at); } ev.preventDefault(); return; }
+    var i = ev.key === "Home" ? start : ev.key === "End" ? start + span - 1 : null;
+    if (i === null && !(ev.key in moves)) return;
+    ev.preventDefault();
+    var from = at === null ? (period ? period[1] : monthKey(start)) : at;
+    if (i === null) i = Math.min(start + span - 1, Math.max(start, monthIndex(from) + (at === null ? 0 : moves[ev.key])));
+    if (ev.shiftKey) { anchor = anchor || from; } else { anchor = null; }
+    at = monthKey(i);
+    cursor.hidden = false;
+    position(cursor, at, at);
+    var count = perMonth[at] || 0;
+    periodLabel.textContent = monthName(at) + ": " + plural(count, "event") + (ev.shiftKey ? "" : " (Enter to choose)");
+    if (anchor) setPeriod(anchor, at);
+  });
+  axis.addEventListener("blur", function () { cursor.hidden = true; at = null; anchor = null; if (!period) periodLabel.textContent = idle; });
+
+  function dropPermalink() {
+    if (PERMALINK.test(location.hash)) {
+      try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
+    }
+  }
+
+  // The map: a point per place, sized by its events; a click (or Enter) shows only that place's events (again: all).
+  var placeSelect = document.getElementById("place");
+  var placeCounts = {};
+  events.forEach(function (e) { if (e.placeId) placeCounts[e.placeId] = (placeCounts[e.placeId] || 0) + 1; });
+  Object.keys(data.places).sort(function (a, b) { return fold(data.places[a]).localeCompare(fold(data.places[b])) || (a < b ? -1 : 1); })
+    .forEach(function (p) { option(placeSelect, p, data.places[p] + " (" + (placeCounts[p] || 0) + ")"); });
+  var markers = Array.prototype.slice.call(document.querySelectorAll("#map-panel [data-place]"));
+  markers.forEach(function (marker) {
+    function choose(ev) {
+      placeSelect.value = placeSelect.value === marker.dataset.place ? "" : marker.dataset.place;
+      dropPermalink();
       apply();
-    });
-    bars[y] = bar;
-    axis.append(bar);
+      if (ev) ev.preventDefault();
+    }
+    marker.addEventListener("click", choose);
+    if (marker.tagName.toLowerCase() === "circle") {
+      marker.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") choose(ev); });
+    }
+  });
+
+  // On a phone the filters, the axis and the map fold away behind one button, so the first screen shows events.
+  var toggle = document.getElementById("filters-toggle");
+  var toggleText = toggle.textContent;
+  toggle.addEventListener("click", function () {
+    var open = document.body.classList.toggle("filters-open");
+    toggle.setAttribute("aria-expanded", String(open));
   });
 
   function readFragment() {
     if (PERMALINK.test(location.hash)) {  // a permalink: every event shown, the target scrolled to and highlighted
-      search.value = ""; typeSelect.value = ""; actorSelect.value = "";
+      search.value = ""; typeSelect.value = ""; actorSelect.value = ""; placeSelect.value = ""; period = null;
       if (years.length) { fromSelect.value = String(years[0]); toSelect.value = String(years[years.length - 1]); }
       return;
     }
@@ -243,6 +359,9 @@
     search.value = params.get("q") || "";
     typeSelect.value = typeCounts[params.get("type")] ? params.get("type") : "";
     actorSelect.value = params.get("actor") in data.actors ? params.get("actor") : "";
+    placeSelect.value = params.get("place") in data.places ? params.get("place") : "";
+    var chosen = /^([0-9]{4}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2})$/.exec(params.get("period") || "");
+    period = chosen && monthIndex(chosen[1]) <= monthIndex(chosen[2]) ? [chosen[1], chosen[2]] : null;
     if (years.indexOf(Number(params.get("from"))) >= 0) fromSelect.value = params.get("from");
     if (years.indexOf(Number(params.get("to"))) >= 0) toSelect.value = params.get("to");
   }
@@ -264,6 +383,8 @@
     if (search.value.trim()) params.set("q", search.value.trim());
     if (typeSelect.value) params.set("type", typeSelect.value);
     if (actorSelect.value) params.set("actor", actorSelect.value);
+    if (placeSelect.value) params.set("place", placeSelect.value);
+    if (period) params.set("period", period[0] + ".." + period[1]);
     if (years.length && fromSelect.value !== String(years[0])) params.set("from", fromSelect.value);
     if (years.length && toSelect.value !== String(years[years.length - 1])) params.set("to", toSelect.value);
     var fragment = params.toString();
@@ -277,37 +398,60 @@
     var raw = search.value.trim().split(/\s+/).filter(Boolean);
     var type = typeSelect.value;
     var actor = actorSelect.value;
+    var where = placeSelect.value;
     var from = Number(fromSelect.value) || -Infinity;
     var to = Number(toSelect.value) || Infinity;
     var shown = 0;
     var perYear = {};
+    var perShownMonth = {};
+    var perPlace = {};
     items.forEach(function (item) {
       var e = item.event;
-      var ok = (!type || e.type === type) && (!actor || item.actors.has(actor)) && e.year >= Math.min(from, to) && e.year <= Math.max(from, to) &&
+      var ok = (!type || e.type === type) && (!actor || item.actors.has(actor)) && (!where || e.placeId === where) &&
+        e.year >= Math.min(from, to) && e.year <= Math.max(from, to) && (!period || (e.month >= period[0] && e.month <= period[1])) &&
         terms.every(function (t) { return item.text.indexOf(t) >= 0; });
       item.node.hidden = !ok;
       if (ok || item.marked) {
         item.node.querySelectorAll(".event-title, .summary, .statement-text").forEach(function (n) { highlight(n, ok ? raw : []); });
         item.marked = ok && raw.length > 0;
       }
-      if (ok) { shown += 1; perYear[e.year] = (perYear[e.year] || 0) + 1; }
+      if (ok) {
+        shown += 1;
+        perYear[e.year] = (perYear[e.year] || 0) + 1;
+        perShownMonth[e.month] = (perShownMonth[e.month] || 0) + 1;
+        if (e.placeId) perPlace[e.placeId] = (perPlace[e.placeId] || 0) + 1;
+      }
     });
+    Object.keys(bars).forEach(function (m) { bars[m].classList.toggle("has-shown", Boolean(perShownMonth[m])); });
+    markers.forEach(function (marker) {  // the points of the places whose events are shown are highlighted
+      var n = perPlace[marker.dataset.place] || 0;
+      marker.classList.toggle("has-shown", n > 0);
+      marker.classList.toggle("is-selected", marker.dataset.place === where);
+      marker.dataset.shown = String(n);
+    });
+    drawPeriod();
+    if (period) {
+      periodLabel.textContent = (period[0] === period[1] ? monthName(period[0]) : monthName(period[0]) + " – " + monthName(period[1])) +
+        ": " + plural(shown, "event") + " shown";
+    } else if (at === null) {
+      periodLabel.textContent = idle;
+    }
     years.forEach(function (y) {
-      bars[y].classList.toggle("in-range", y >= Math.min(from, to) && y <= Math.max(from, to));
-      bars[y].classList.toggle("has-shown", Boolean(perYear[y]));
       sections[y].hidden = !perYear[y];
       sections[y].querySelector(".year-count").textContent = plural(perYear[y] || 0, "event");
     });
+    var on = [type, actor, where, period || (years.length && (fromSelect.value !== String(years[0]) || toSelect.value !== String(years[years.length - 1])))]
+      .filter(Boolean).length;
+    toggle.textContent = toggleText + (on ? " (" + on + ")" : "");  // on a phone, the folded filters still say they are on
     empty.hidden = shown > 0;
     document.getElementById("count").textContent = "Showing " + shown.toLocaleString("en") + " of " + plural(events.length, "event");
     writeFragment();
   }
 
-  [search, typeSelect, actorSelect, fromSelect, toSelect].forEach(function (control) {
+  [search, typeSelect, actorSelect, placeSelect, fromSelect, toSelect].forEach(function (control) {
     control.addEventListener(control === search ? "input" : "change", function () {
-      if (PERMALINK.test(location.hash)) {
-        try { history.replaceState(null, "", location.pathname + location.search); } catch (err) { /* file:// */ }
-      }
+      dropPermalink();
+      if (control === fromSelect || control === toSelect) period = null;  // a year range replaces a brushed period
       apply();
     });
   });
@@ -315,6 +459,8 @@
     search.value = "";
     typeSelect.value = "";
     actorSelect.value = "";
+    placeSelect.value = "";
+    period = null;
     if (years.length) { fromSelect.value = String(years[0]); toSelect.value = String(years[years.length - 1]); }
     apply();
   });
@@ -325,12 +471,13 @@
     var words = verificationLabels[v].toLowerCase();
     return n + " " + (n === 1 || /ed$/.test(words) ? words : words + "s");  // "2 disputed", "3 party claims"
   });
-  var span = years.length ? years[0] + "–" + years[years.length - 1] : "";
-  document.getElementById("meta").textContent = [plural(events.length, "event") + (span ? " from " + span : ""),
+  var range = years.length ? years[0] + "–" + years[years.length - 1] : "";
+  document.getElementById("meta").textContent = [plural(events.length, "event") + (range ? " from " + range : ""),
     plural(data.counts.statements, "statement"), plural(data.counts.sources, "source"),
     contestedCounts.join(", ")].filter(Boolean).join(" · ");
   document.getElementById("footer").textContent = data.title + " " + data.version + (data.created ? ", released " + data.created : "") +
     (data.licence ? ". Data licence: " + data.licence + "." : ".") + " Every event lists its sources; statements are attributed to their speakers.";
+  document.documentElement.classList.add("js");
   readFragment();
   apply();
   showTarget();

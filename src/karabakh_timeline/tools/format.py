@@ -15,6 +15,7 @@ from karabakh_timeline.schema.descriptor import Resource, open_package, writable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.schema.types import type_info
 from karabakh_timeline.support.files import BOM, Fingerprint, fingerprint, read_once, replace_if_unchanged
+from karabakh_timeline.support.progress import task
 from karabakh_timeline.vocabulary.issues import Issue
 
 
@@ -117,7 +118,13 @@ def format_package(path: str | os.PathLike[str] | None = None, *, check: bool = 
     package = open_package(path) if check else open_package(writable(path))
     result = FormatResult(refused=list(package.issues))
     pending: list[tuple[Resource, bytes, Fingerprint]] = []
+    bar = task("Checking the format" if check else "Formatting", len(package.resources))
     for resource in package.resources.values():
+        bar.advance(resource.name)
+        if not resource.plain:  # inline, compressed, another encoding or dialect: canonical CSV would change what the descriptor says
+            result.refused.append(Issue("unsupported-feature", f"{resource.name}: format rewrites plain UTF-8 CSV files only (this resource "
+                                        "is inline, compressed, in another encoding or dialect)", resource.name, value=resource.relpath))
+            continue
         try:
             data, seen = read_once(resource.path)
         except OSError as exc:

@@ -4,7 +4,7 @@ README's table of codes is generated from this registry and a test keeps the two
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 READ = "read"  # the package or a file cannot be read at all: exit 3
 FILE = "file"  # bytes, CSV structure and header of one table
@@ -14,6 +14,13 @@ RULE = "rule"  # timeline rules that Table Schema cannot express
 USAGE = "usage"  # the command cannot do what it was asked on this input: exit 2
 INTERNAL = "internal"  # a bug in the tool, not a problem of the input: exit 4
 DIFF = "diff"  # found by comparing two versions of the package (karabakh-timeline diff)
+
+# Profiles: which packages a code applies to. Spec codes (the Data Package, Table Schema and CSV
+# Dialect specifications) apply to every package; timeline codes are this dataset's house rules,
+# reported only when a package declares the timeline profile (policy.profile) or --profile timeline.
+SPEC = "spec"
+TIMELINE = "timeline"
+PROFILES = (TIMELINE, "none")  # what a package may declare and --profile may choose ("none": spec checks only)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Code:
     severity: str
     title: str
     template: str = ""  # the one message for this code, with {placeholders}; "" when each site words its own
+    profile: str = SPEC  # SPEC, or TIMELINE for a house rule of this dataset
 
     def message(self, **values: object) -> str:
         """The message for this code, filled in (KeyError when a placeholder has no value: a bug)."""
@@ -43,6 +51,8 @@ _CODES = [
     Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
+    Code("unsupported-feature", READ, "error", "A resource uses a feature out of scope (xlsx, ods, JSON resources, other compressions, "
+         "multi-file resources, inline data that is not rows): one issue naming it; nothing of that resource is read."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
     Code("zip-too-large", READ, "error", "diff: the files a release zip's package uses unpack to more than 4 GiB, or one compresses more "
          "than 200 to 1 (a zip bomb, not CSV)."),
@@ -54,6 +64,10 @@ _CODES = [
     # File structure.
     Code("empty-file", FILE, "error", "The CSV file has no bytes at all, not even a header."),
     Code("encoding-error", FILE, "error", "Bytes that are not valid UTF-8."),
+    Code("encoding-mismatch", FILE, "error", "The bytes are not in the encoding the resource declares (e.g. declared ascii, really UTF-8); "
+         "the file was read as UTF-8.", "the file is declared {declared} but is not: {detail}"),
+    Code("integrity-mismatch", FILE, "error", "The file's size or hash is not the bytes or hash its resource declares.",
+         "{what} is {found} but the resource declares {declared}"),
     Code("byte-order-mark", FILE, "error", "The file starts with a UTF-8 byte-order mark (canonical files have none)."),
     Code("line-ending", FILE, "error", "The file uses CR or CRLF line endings (canonical files use LF)."),
     Code("nul-byte", FILE, "error", "A NUL byte in the file."),
@@ -121,12 +135,23 @@ _CODES = [
     Code("unrecorded-removal", DIFF, "error", "A row's ID disappeared from NEW without an entry in NEW's retired_ids."),
 ]
 
-CODES: dict[str, Code] = {c.name: c for c in _CODES}
+# The house rules: canonical bytes (UTF-8 without BOM, LF, header in schema order), and every rule of
+# check/rules (level RULE), the codes those rules report at cell level, and the diff's retirement rule.
+_TIMELINE_CODES = frozenset({"byte-order-mark", "line-ending", "header-order", "country-code", "language-tag", "edtf-invalid",
+                             "unrecorded-removal"})
+CODES: dict[str, Code] = {
+    c.name: replace(c, profile=TIMELINE) if c.level == RULE or c.name in _TIMELINE_CODES else c for c in _CODES
+}
 
 
 def code(name: str) -> Code:
     """Return the registered code called name (KeyError for an unknown code: a bug, not data)."""
     return CODES[name]
+
+
+def in_profile(name: str, profile: str) -> bool:
+    """True when code name is reported under profile (TIMELINE reports every code; any other profile the spec codes only)."""
+    return profile == TIMELINE or CODES[name].profile == SPEC
 
 
 def is_usage(name: str) -> bool:

@@ -48,6 +48,7 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)  # table -> data rows read
     files: dict[str, str] = field(default_factory=dict)  # table -> CSV path as the user would name it
+    profile: str = "none"  # the validation profile applied (policy.profile): timeline or none
 
     def __post_init__(self) -> None:
         self.issues.sort(key=Issue.sort_key)
@@ -83,6 +84,7 @@ class Report:
             "package": self.package,
             "valid": self.valid(strict),
             "strict": strict,
+            "profile": self.profile,
             "summary": {
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
