@@ -2,6 +2,7 @@
 
 Usage: python scripts/bench_validate.py [N_EVENTS] [--dir DIR] [--repeat R] [--skip-frictionless]
        python scripts/bench_validate.py --foreign [ROWS] [--dir DIR]
+       python scripts/bench_validate.py --scale | --bundled [--baseline DIR] ...   (scripts/bench_scale.py)
 
 Builds (or reuses) a synthetic package of N events (scripts/make_synthetic.py), runs both commands
 once each in this one run, and prints wall time, peak RSS, the speed ratio and both verdicts.
@@ -112,6 +113,12 @@ def foreign(rows: int, root: Path) -> None:
 
 
 def main() -> None:
+    if {"--scale", "--bundled", "--baseline"} & set(sys.argv[1:]):  # scaling, small packages, before/after: scripts/bench_scale.py
+        sys.path.insert(0, str(HERE))
+        import bench_scale
+
+        bench_scale.main()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=1_000_000)
     parser.add_argument("--dir", type=Path, default=None, help="where the synthetic package lives (default /tmp/kt-bench-N)")

@@ -154,6 +154,7 @@ def test_no_publisher_name_or_domain_twice() -> None:
 
 # --- The vectorised corroboration() against a plain-Python reference (hypothesis) --------------------
 
+import numpy as np  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -221,3 +222,22 @@ def test_corroboration_agrees_with_the_definition(pkg: tuple[list[dict], list[di
     got = {e: (int(r["originals"]), int(r["third_party"]), int(r["armenian_side"]), int(r["azerbaijani_side"]),
                bool(r["independent"]), bool(r["weak_only"]), tuple(r["names"])) for e, r in fast.iterrows()}
     assert got == _reference(events, links, sources, publishers)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_packages(), st.integers(0, 2**5 - 1))
+def test_corroboration_names_only_the_events_asked_for(pkg: tuple[list[dict], list[dict], list[dict], list[dict]], picks: int) -> None:
+    """The rules' fast path (named=...) gives the same figures, and the same names for the events it asks about."""
+    events, links, sources, publishers = pkg
+    frames = {
+        "events": pd.DataFrame(events, columns=["event_id", "date_start"]).astype({"date_start": "datetime64[s]"}),
+        "event_sources": pd.DataFrame(links, columns=["event_id", "source_id"]),
+        "sources": pd.DataFrame(sources, columns=["source_id", "publisher_id", "original_publisher_id", "published_date"]).astype(
+            {"source_id": "string", "publisher_id": "string", "original_publisher_id": "string", "published_date": "datetime64[s]"}),
+        "publishers": pd.DataFrame(publishers, columns=["publisher_id", "name", "kind", "side"]),
+    }
+    full = corroboration(frames)
+    wanted = [bool(picks >> (i % 5) & 1) for i in range(len(full))]
+    some = corroboration(frames, named=lambda corr: np.array(wanted[:len(corr)], dtype=bool))
+    assert some.drop(columns="names").equals(full.drop(columns="names"))
+    assert list(some["names"]) == [n if w else () for n, w in zip(full["names"], wanted, strict=True)]

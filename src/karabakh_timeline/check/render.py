@@ -1,11 +1,11 @@
 """Rendering reports as text (terminal), JSON (stable, documented) or GitHub workflow annotations."""
 from __future__ import annotations
 
+import os
+import re
+import sys
 from collections import Counter
 from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape as _markup_escape
 
 from karabakh_timeline.support.files import dumps
 from karabakh_timeline.support.text import plural, printable
@@ -14,7 +14,9 @@ from karabakh_timeline.vocabulary.issues import Issue, Report
 
 def _esc(text: str) -> str:
     """Text for the terminal: control and invisible characters escaped (support.text.printable), rich markup escaped."""
-    return _markup_escape(printable(text))
+    from rich.markup import escape  # imported on first use, as rich itself is (render_text)
+
+    return escape(printable(text))
 
 
 FORMATS = ("text", "json", "github")
@@ -32,8 +34,29 @@ def summary_line(report: Report, strict: bool) -> str:
     return f"{verdict}: {counts} in {size} ({report.package}){' [strict]' if strict else ''}"
 
 
+_EMOJI_CODE = re.compile(r":\S*:")  # what rich would replace with an emoji
+_COLOUR_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")  # would make rich colour a file that is not a terminal
+
+
+def plain_enough(report: Report, out: TextIO, line: str) -> bool:
+    """True when rich would print the summary line as it is: no issues, no terminal, nothing rich transforms.
+
+    Importing rich costs more than validating a small package; a clean run in a pre-commit hook or
+    in CI prints this one line (tests/test_render_plain.py compares both paths).
+    """
+    isatty = getattr(out, "isatty", None)
+    return (not report.issues and not (isatty and isatty()) and line.isprintable() and not _EMOJI_CODE.search(line)
+            and not any(os.environ.get(v) for v in _COLOUR_ENV) and "IPython" not in sys.modules)
+
+
 def render_text(report: Report, out: TextIO, strict: bool = False) -> None:
     """Issues grouped by table, then the summary line; colours only when out is a terminal."""
+    line = summary_line(report, strict)
+    if plain_enough(report, out, line):
+        out.write(line + "\n")
+        return
+    from rich.console import Console
+
     console = Console(file=out, highlight=False, soft_wrap=True)
     groups: dict[str, list[Issue]] = {}
     for issue in report.issues:
@@ -56,7 +79,7 @@ def render_text(report: Report, out: TextIO, strict: bool = False) -> None:
             if t == table:
                 console.print(f"  {'':>10}  … {n:,} more {c} not shown (--max-issues)")
     colour = "green" if report.valid(strict) and not report.unreadable else "red"
-    console.print(f"[{colour}]{_esc(summary_line(report, strict))}[/{colour}]")
+    console.print(f"[{colour}]{_esc(line)}[/{colour}]")
 
 
 def render_json(report: Report, out: TextIO, strict: bool = False) -> None:

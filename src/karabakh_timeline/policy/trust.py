@@ -15,7 +15,7 @@ share (README, "Trust model"):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -68,13 +68,16 @@ def source_origins(sources: pd.DataFrame, publishers: pd.DataFrame) -> pd.DataFr
     return out
 
 
-def corroboration(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def corroboration(tables: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None = None) -> pd.DataFrame:
     """Per event (indexed by event_id, every event present): how its sources corroborate it.
 
     Columns: ``originals`` (distinct original publishers that count), ``third_party``,
     ``armenian_side``, ``azerbaijani_side`` (how many of them on each side), ``independent``
     (the definition above), ``weak_only`` (every linked source is weak; False without sources)
     and ``names`` (the counted publishers' names, third-party first, then by name).
+
+    named, given the frame without names, picks the events whose names are wanted (the rest get
+    none): the rules name only the events they report, which saves a tuple per event.
     """
     events = tables["events"][["event_id", "date_start"]].dropna(subset=["event_id"]).drop_duplicates("event_id")
     origins = source_origins(tables["sources"], tables["publishers"])
@@ -95,6 +98,16 @@ def corroboration(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         "armenian_side": grouped["is_arm"].sum(),
         "azerbaijani_side": grouped["is_aze"].sum(),
     })
+    result = result.reindex(events["event_id"].to_numpy())
+    for col in ("originals", "third_party", "armenian_side", "azerbaijani_side"):
+        result[col] = result[col].fillna(0).astype(int)
+    result["independent"] = (result["originals"] >= 2) & (
+        (result["third_party"] >= 1) | ((result["armenian_side"] >= 1) & (result["azerbaijani_side"] >= 1)))
+    result["weak_only"] = weak_only.reindex(result.index).fillna(False).astype(bool)
+    result.index.name = "event_id"
+    wanted = None if named is None else np.asarray(named(result), dtype=bool)
+    if wanted is not None:
+        counted = counted[counted["event_id"].isin(result.index[wanted]).to_numpy(dtype=bool)]
     # Names per event without a Python call per group: counted is sorted by event, so each event's
     # names are one contiguous run of the name column.
     ids = counted["event_id"].to_numpy()
@@ -102,14 +115,13 @@ def corroboration(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     names = [str(v) for v in counted["name"].to_numpy()]
     bounds = [*starts[1:], len(names)] if len(starts) else []
     by_event = {ids[a]: tuple(names[a:b]) for a, b in zip(starts, bounds, strict=True)}
-    result = result.reindex(events["event_id"].to_numpy())
-    for col in ("originals", "third_party", "armenian_side", "azerbaijani_side"):
-        result[col] = result[col].fillna(0).astype(int)
-    result["names"] = [by_event.get(e, ()) for e in result.index]
-    result["independent"] = (result["originals"] >= 2) & (
-        (result["third_party"] >= 1) | ((result["armenian_side"] >= 1) & (result["azerbaijani_side"] >= 1)))
-    result["weak_only"] = weak_only.reindex(result.index).fillna(False).astype(bool)
-    result.index.name = "event_id"
+    if wanted is None:
+        result["names"] = [by_event.get(e, ()) for e in result.index]
+    else:
+        named_list: list[tuple[str, ...]] = [()] * len(result)
+        for pos in np.flatnonzero(wanted):
+            named_list[pos] = by_event.get(result.index[pos], ())
+        result["names"] = named_list
     return result[_COLUMNS]
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.check.rules.edtf_forms import NOT_COMMON, common_bounds
 from karabakh_timeline.check.rules.registry import Context, issues_at, rule
 from karabakh_timeline.support.arrow import arrow
 from karabakh_timeline.vocabulary.issues import Issue
@@ -56,7 +57,16 @@ def _iso(series: pd.Series) -> pd.Series:
 
 @lru_cache(maxsize=65536)
 def edtf_bounds(text: str) -> tuple[str, str | None] | None:
-    """(lower, upper) strict bounds of an EDTF string as ISO dates; upper None when open; None if invalid."""
+    """(lower, upper) strict bounds of an EDTF string as ISO dates; upper None when open; None if invalid.
+
+    The common forms are bounded without the library (edtf_forms, proven to agree with it).
+    """
+    common = common_bounds(text)
+    return library_bounds(text) if common == NOT_COMMON else common  # type: ignore[return-value]
+
+
+def library_bounds(text: str) -> tuple[str, str | None] | None:
+    """edtf_bounds() as the edtf library computes them: the reference for every form."""
     from edtf import parse_edtf  # imported on first use: pyparsing's grammar takes a while to build
     from edtf.parser.edtf_exceptions import EDTFParseException
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 import ipaddress
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
 
 from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.urls import document_keys, hosts, title_keys
 from karabakh_timeline.policy.trust import (
     CONFIRMED,
     CONTESTING_ACTS,
@@ -36,13 +36,26 @@ _MEMO_LOCK = threading.Lock()
 _MEMO: list[tuple[weakref.ref[Context], pd.DataFrame]] = []  # the last run's corroboration, shared by its three rules
 
 
+def _reported(events: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The events whose corroboration a verification rule prints (the only ones whose publishers are named)."""
+
+    def named(corr: pd.DataFrame) -> np.ndarray:
+        label = events.drop_duplicates("event_id").set_index("event_id")["verification"].reindex(corr.index)
+        confirmed = (label == CONFIRMED).fillna(False).to_numpy(dtype=bool)
+        low = label.isin(list(UNDERSTATED_IF_CORROBORATED)).to_numpy(dtype=bool)
+        independent = corr["independent"].to_numpy(dtype=bool)
+        return (confirmed & ~independent) | (low & independent)
+
+    return named
+
+
 def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The events and their corroboration in row order, computed once per validation run (the rules run side by side)."""
     events = ctx.frame("events")
     with _MEMO_LOCK:
         if _MEMO and _MEMO[0][0]() is ctx:
             return events, _MEMO[0][1]
-        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}).reindex(events["event_id"].to_numpy())
+        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}, named=_reported(events)).reindex(events["event_id"].to_numpy())
         _MEMO[:] = [(weakref.ref(ctx), corr)]  # a weak reference: the tables are not kept alive after the run
         return events, corr
 
@@ -122,8 +135,9 @@ def verbatim_language(ctx: Context) -> Iterator[Issue]:
     """A verbatim text is in the language its words were said in."""
     t = ctx.tables["statements"]
     f = t.frame
+    language, original_language = f["language"], f["original_language"]
     for i in np.flatnonzero((f["text_kind"] == "verbatim").fillna(False).to_numpy(dtype=bool)):
-        lang, original = f["language"].iat[i], f["original_language"].iat[i]
+        lang, original = language.iat[i], original_language.iat[i]
         if pd.isna(original):
             yield Issue("verbatim-language", "verbatim, but original_language is empty: say in which language the words were said",
                         t.name, int(t.lines[i]), "original_language", None)
@@ -131,15 +145,6 @@ def verbatim_language(ctx: Context) -> Iterator[Issue]:
             said_in = lang if not pd.isna(lang) else "an unknown language"
             yield Issue("verbatim-language", f"verbatim in {said_in}, but the words were said in {original}: a rendering is a translation",
                         t.name, int(t.lines[i]), "text_kind", "verbatim")
-
-
-def _host(url: object) -> str | None:
-    if pd.isna(url):
-        return None
-    try:
-        return urlsplit(str(url)).hostname
-    except ValueError:
-        return None
 
 
 def _hosts(cell: object) -> frozenset[str]:
@@ -178,13 +183,17 @@ def url_host(ctx: Context) -> Iterator[Issue]:
         for fld in t.schema.fields:
             if fld.format != "uri" or fld.name not in t.frame.columns:
                 continue
-            for i, url in enumerate(t.frame[fld.name].tolist()):
-                host = _host(url)
-                if host is None:
-                    continue
-                why = _unreal(host) or ("is listed as a preview, test or CDN host in publishers.bad_hosts" if _on(host, bad_hosts) else None)
-                if why:
-                    yield Issue("url-host", f"host {host!r} {why}", t.name, int(t.lines[i]), fld.name, str(url))
+            host = hosts(t.frame[fld.name])
+            why = {h: w for h in host.dropna().unique() if (w := _host_problem(h, bad_hosts))}  # each distinct host judged once
+            if not why:
+                continue
+            urls = t.frame[fld.name]
+            for i in np.flatnonzero(host.isin(list(why)).fillna(False).to_numpy(dtype=bool)):
+                yield Issue("url-host", f"host {host.iat[i]!r} {why[host.iat[i]]}", t.name, int(t.lines[i]), fld.name, str(urls.iat[i]))
+
+
+def _host_problem(host: str, bad_hosts: frozenset[str]) -> str | None:
+    return _unreal(host) or ("is listed as a preview, test or CDN host in publishers.bad_hosts" if _on(host, bad_hosts) else None)
 
 
 @rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")})
@@ -194,14 +203,24 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     pubs = ctx.tables["publishers"].frame
     domains = {pid: _hosts(cell) for pid, cell in zip(pubs["publisher_id"], pubs["domains"], strict=True)}
     f = t.frame
-    for i, (url, pub, orig) in enumerate(zip(f["url"].tolist(), f["publisher_id"].tolist(), f["original_publisher_id"].tolist(), strict=True)):
-        host = _host(url)
-        if host is None or pd.isna(pub) or pub not in domains:
+    host = hosts(f["url"])
+    triples = pd.DataFrame({"host": host, "pub": f["publisher_id"], "orig": f["original_publisher_id"]})
+    group = triples.groupby(["host", "pub", "orig"], dropna=False, sort=False).ngroup().to_numpy()
+    _, firsts = np.unique(group, return_index=True)  # each distinct (host, publisher, original) judged once
+    wrong: dict[int, str] = {}
+    publisher, original = f["publisher_id"], f["original_publisher_id"]
+    for i in firsts:
+        h, pub, orig = host.iat[i], publisher.iat[i], original.iat[i]
+        if pd.isna(h) or pd.isna(pub) or pub not in domains:
             continue
         allowed = domains[pub] | (domains.get(orig, frozenset()) if not pd.isna(orig) else frozenset())
-        if not _on(host, allowed):
-            yield Issue("url-publisher-mismatch", f"host {host!r} is not a domain of publisher {pub} ({'; '.join(sorted(allowed)) or 'no domains listed'})",
-                        t.name, int(t.lines[i]), "url", str(url))
+        if not _on(h, allowed):
+            wrong[int(group[i])] = f"host {h!r} is not a domain of publisher {pub} ({'; '.join(sorted(allowed)) or 'no domains listed'})"
+    if not wrong:
+        return
+    urls = f["url"]
+    for i in np.flatnonzero(np.isin(group, list(wrong))):
+        yield Issue("url-publisher-mismatch", wrong[int(group[i])], t.name, int(t.lines[i]), "url", str(urls.iat[i]))
 
 
 @rule("source-before-event",
@@ -230,14 +249,18 @@ def source_before_event(ctx: Context) -> Iterator[Issue]:
                         st.name, int(st.lines[i]), "source_id", str(source))
 
 
-def _url_key(url: str) -> str:
-    """Same document, whatever the case of the host, a www. prefix, a fragment or a trailing slash."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    host = (parts.hostname or "").removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}?{parts.query}"
+def _repeats(keys: pd.DataFrame, ids: pd.Series) -> Iterator[tuple[int, str]]:
+    """(row, id of the first row with the same keys) for every later row; rows with a missing key never repeat."""
+    complete = keys.notna().all(axis=1).to_numpy(dtype=bool)
+    later = complete & keys.duplicated(keep="first").to_numpy(dtype=bool)
+    if not later.any():
+        return
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    first: dict[int, str] = {}
+    for i in np.flatnonzero(complete & ~later & np.isin(group, group[later])):
+        first[int(group[i])] = str(ids.iat[i])
+    for i in np.flatnonzero(later):
+        yield int(i), first[int(group[i])]
 
 
 @rule("duplicate-source", needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
@@ -245,24 +268,12 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
     """One row per document: no two sources with the same URL or the same original story (same title)."""
     t = ctx.tables["sources"]
     f = t.frame
-    seen_url: dict[str, str] = {}
-    seen_story: dict[tuple[str, str], str] = {}
-    columns = (f[c].tolist() for c in ("source_id", "url", "title", "publisher_id", "original_publisher_id"))
-    for i, (sid, url, title, pub, orig) in enumerate(zip(*columns, strict=True)):
-        line = int(t.lines[i])
-        if not pd.isna(url):
-            key = _url_key(str(url))
-            if key in seen_url:
-                yield Issue("duplicate-source", f"same URL as {seen_url[key]}", t.name, line, "url", str(url))
-            else:
-                seen_url[key] = str(sid)
-        origin = orig if not pd.isna(orig) else pub
-        if not pd.isna(title) and not pd.isna(origin):
-            story = (str(origin), " ".join(str(title).casefold().split()))
-            if story in seen_story:
-                yield Issue("duplicate-source", f"same story of {origin} as {seen_story[story]} (same title)", t.name, line, "title", str(title))
-            else:
-                seen_story[story] = str(sid)
+    urls, titles, ids = f["url"], f["title"], f["source_id"]
+    for i, first in _repeats(pd.DataFrame({"key": document_keys(urls)}), ids):
+        yield Issue("duplicate-source", f"same URL as {first}", t.name, int(t.lines[i]), "url", str(urls.iat[i]))
+    origin = f["original_publisher_id"].fillna(f["publisher_id"])
+    for i, first in _repeats(pd.DataFrame({"origin": origin, "title": title_keys(titles)}), ids):
+        yield Issue("duplicate-source", f"same story of {origin.iat[i]} as {first} (same title)", t.name, int(t.lines[i]), "title", str(titles.iat[i]))
 
 
 @rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})

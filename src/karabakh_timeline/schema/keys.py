@@ -1,0 +1,74 @@
+"""Key checks and bounds shared by the pandera schemas (``kt.schemas()``) and the validator: the one
+definition of a primary key without repeats, of a foreign key that resolves and of a bound's value,
+on pandas frames, without importing pandera.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow
+import pyarrow.compute
+
+from karabakh_timeline.schema.table_schema import Field, ForeignKey
+from karabakh_timeline.support.arrow import arrow, isin, value_set
+
+
+def bound(fld: Field, value: object) -> object:
+    """A typed constraint value (schema.lexical) as the frames hold it: dates and datetimes as Timestamps."""
+    if fld.type in ("date", "datetime"):
+        return pd.Timestamp(value)
+    return value
+
+
+def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame | None, key_cache: dict[tuple[str, str], object]) -> np.ndarray:
+    """Per row: the key tuple has an empty part or exists in the referenced fields (target None: this same frame)."""
+    reference = frame if target is None else target
+    if len(fk.fields) == 1:
+        values = frame[fk.fields[0]]  # one column: no sub-frame copy
+        empty = values.isna().to_numpy(dtype=bool)
+        column = reference[fk.reference_fields[0]]
+        if target is not None:  # another table's keys: computed once, shared by every reference to them
+            cache_key = (fk.resource, fk.reference_fields[0])
+            if cache_key not in key_cache:
+                key_cache[cache_key] = value_set(column)
+            found = isin(values, key_cache[cache_key])
+        else:
+            found = isin(values, column)
+    else:
+        keys = frame[list(fk.fields)]
+        empty = keys.isna().any(axis=1).to_numpy()
+        wanted = pd.MultiIndex.from_frame(keys.astype(object))
+        have = pd.MultiIndex.from_frame(reference[list(fk.reference_fields)].dropna().astype(object))
+        found = wanted.isin(have)
+    return np.asarray(empty | found, dtype=bool)
+
+
+def strictly_increasing(frame: pd.DataFrame, key: tuple[str, ...]) -> bool:
+    """True when the key columns increase strictly from row to row (lexicographically).
+
+    Canonical files are sorted by primary key, so this one vectorised pass usually proves the
+    key unique without hashing every row; missing values make it False.
+    """
+    n = len(frame)
+    if n < 2:
+        return True
+    greater = None
+    equal_so_far = None
+    for name in key:
+        column = arrow(frame[name])
+        if pyarrow.types.is_timestamp(column.type) or pyarrow.types.is_date(column.type):
+            column = pyarrow.compute.cast(column, pyarrow.int64())
+        later, earlier = column.slice(1), column.slice(0, n - 1)
+        gt = pyarrow.compute.greater(later, earlier)
+        eq = pyarrow.compute.equal(later, earlier)
+        step = gt if equal_so_far is None else pyarrow.compute.and_(equal_so_far, gt)
+        greater = step if greater is None else pyarrow.compute.or_(greater, step)
+        equal_so_far = eq if equal_so_far is None else pyarrow.compute.and_(equal_so_far, eq)
+    return bool(pyarrow.compute.all(pyarrow.compute.fill_null(greater, False)).as_py())
+
+
+def primary_key_passes(frame: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
+    """Per row: False for every repeat of a key after its first occurrence."""
+    if strictly_increasing(frame, key):
+        return np.ones(len(frame), dtype=bool)
+    return ~frame.duplicated(subset=list(key), keep="first").to_numpy(dtype=bool)

@@ -1,0 +1,33 @@
+"""The column-wise URL splitting (check/rules/urls.py) gives urlsplit's host and document key for every URL."""
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from karabakh_timeline.check.rules.urls import document_key, document_keys, host_of, hosts, title_key, title_keys
+
+_PIECES = st.sampled_from(["http", "https", "HTTP", "ftp", ":", "//", "/", "?", "#", "@", "[", "]", ".", "www.", "Www.", "a", "B", "example",
+                           "com", "0", "8080", "-", "_", "%20", " ", "\t", "é", "\n", "..", "x=1", "&", "~"])
+_URLS = st.one_of(st.lists(_PIECES, max_size=14).map("".join),
+                  st.builds(lambda s, h, rest: f"{s}://{h}{rest}", st.sampled_from(["http", "https"]),
+                            st.from_regex(r"[A-Za-z0-9.\-]{0,12}(:[0-9]{0,5})?", fullmatch=True), st.lists(_PIECES, max_size=8).map("".join)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), _URLS), min_size=1, max_size=6))
+@example(["https://WWW.Example.org/a/b//?q=1#top", "http://a.b:80", "http://a.b:x/", "http://[::1]/", "https://x.org#f?g", None])
+def test_the_column_path_agrees_with_urlsplit(urls: list[str | None]) -> None:
+    column = pd.Series(urls, dtype="string[pyarrow]")
+    got_hosts = [None if pd.isna(v) else v for v in hosts(column)]
+    assert got_hosts == [host_of(u) for u in urls]
+    got_keys = [None if pd.isna(v) else v for v in document_keys(column)]
+    assert got_keys == [None if u is None else document_key(u) for u in urls]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(st.sampled_from(list("aB zZ\t\n\x1fßſİ.é ")), max_size=10), st.text(max_size=6)), min_size=1, max_size=6))
+def test_title_keys_agree_with_the_python_definition(titles: list[str | None]) -> None:
+    column = pd.Series(titles, dtype="string[pyarrow]")
+    got = [None if pd.isna(v) else v for v in title_keys(column)]
+    assert got == [None if t is None else title_key(t) for t in titles]
