@@ -40,7 +40,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     schema = compile_schema(t.schema, dtypes=False, references=references, key_cache=key_cache)
     try:
         schema.validate(t.frame, lazy=True)
-        return _nan_issues(t)
+        return nan_issues(t)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     failures: list[Failure] = []
