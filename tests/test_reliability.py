@@ -534,3 +534,30 @@ def test_format_killed_at_any_point_leaves_each_file_old_or_new(package: Path, t
         assert not list((package / "data").glob(".*.tmp")), (delay, leftovers)
         for name, data in old.items():  # back to the old state for the next kill
             (package / "data" / name).write_bytes(data)
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["fast-path", "quoted-cells"])
+def test_file_rewritten_while_validate_reads_it_is_file_changed(package: Path, monkeypatch, quoted: bool) -> None:
+    """A file that changes between the streaming scan and the parse is one coded issue, never a verdict on two versions."""
+    import karabakh_timeline as kt
+    from karabakh_timeline.read import csv_file
+
+    if quoted:  # a quoted cell sends the read through the grammar gate's path
+        rows = read_rows(package, "events")
+        rows[1][1] = "A title, with a comma"
+        write_rows(package, "events", rows)
+    real_scan = csv_file._scan
+
+    def scan_then_edit(path):
+        result = real_scan(path)
+        if Path(path).name == "events.csv":  # another process saves an edit right after the scan
+            with open(path, "ab") as fh:
+                fh.write(b"evt_999999,Added meanwhile\n")
+        return result
+
+    monkeypatch.setattr(csv_file, "_scan", scan_then_edit)
+    report = kt.validate(package)
+    changed = [i for i in report.issues if i.code == "file-changed"]
+    assert [(i.table, i.line, i.value) for i in changed] == [("events", None, "data/events.csv")]
+    assert not report.valid() and report.exit_code() == 1  # a file-level error, as for format
+    assert not [i for i in report.issues if i.table == "events" and i.code != "file-changed"]
