@@ -11,29 +11,10 @@ import pytest
 
 from conftest import read_rows, run, set_cells, snapshot, write_rows
 
-
-def _edit_bytes(table: str, func: Callable[[bytes], bytes]) -> Callable[[Path], None]:
-    def mutate(pkg: Path) -> None:
-        path = pkg / "data" / f"{table}.csv"
-        path.write_bytes(func(path.read_bytes()))
-    return mutate
-
-
-def _replace_line(table: str, line: int, func: Callable[[bytes], bytes]) -> Callable[[Path], None]:
-    def edit(data: bytes) -> bytes:
-        lines = data.split(b"\n")
-        lines[line - 1] = func(lines[line - 1])
-        return b"\n".join(lines)
-    return _edit_bytes(table, edit)
-
-
-def _descriptor(func: Callable[[dict], None]) -> Callable[[Path], None]:
-    def mutate(pkg: Path) -> None:
-        path = pkg / "datapackage.json"
-        descriptor = json.loads(path.read_text())
-        func(descriptor)
-        path.write_text(json.dumps(descriptor, indent=2))
-    return mutate
+# The corpus's mutation helpers (tests/hostile_cases.py), under the names these cases were written with.
+from hostile_cases import descriptor as _descriptor
+from hostile_cases import line as _replace_line
+from hostile_cases import raw as _edit_bytes
 
 
 def _resource(name: str, **changes: str) -> Callable[[Path], None]:

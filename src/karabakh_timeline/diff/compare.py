@@ -59,6 +59,20 @@ def _unreadable(result: DiffResult, name: str, label: str, issue: Issue) -> None
     result.tables[name] = TableDiff(name, "unreadable", note=note)
 
 
+def _one_side(result: DiffResult, package: Package, name: str, label: str, added: bool) -> TypedTable | None:
+    """A table on one side only: reported as added (or removed) with its row count, or as unreadable."""
+    t, warnings, failed = _read(package, name, label)
+    if t is None or failed is not None:
+        _unreadable(result, name, label, failed or Issue("file-unreadable", "unreadable", name))
+        return None
+    result.warnings += warnings
+    status, kind = ("added", "table-added") if added else ("removed", "table-removed")
+    count = len(t.lines)
+    result.tables[name] = TableDiff(name, status, t.schema.primary_key, old_rows=None if added else count, new_rows=count if added else None,
+                                    schema=[change(kind, f"table {status}", name)])
+    return t
+
+
 def _read(package: Package, name: str, label: str) -> tuple[TypedTable | None, list[Issue], Issue | None]:
     """(table, warnings kept under the package's profile, None), or (None, [], the issue) when the table cannot be read."""
     try:
@@ -95,24 +109,11 @@ def compare_packages(old: Package, new: Package, old_side: Side, new_side: Side,
                     if name in broken:
                         _unreadable(result, name, label, broken[name])
                 continue
-            if name not in new.resources:  # read only to count its rows
-                t, warnings, failed = _read(old, name, labels[0])
-                if t is None or failed is not None:
-                    _unreadable(result, name, labels[0], failed or Issue("file-unreadable", "unreadable", name))
-                    continue
-                result.warnings += warnings
-                result.tables[name] = TableDiff(name, "removed", t.schema.primary_key, old_rows=len(t.lines),
-                                                schema=[change("table-removed", "table removed", name)])
-                continue
-            if name not in old.resources:
-                t, warnings, failed = _read(new, name, labels[1])
-                if t is None or failed is not None:
-                    _unreadable(result, name, labels[1], failed or Issue("file-unreadable", "unreadable", name))
-                    continue
-                result.warnings += warnings
-                result.tables[name] = TableDiff(name, "added", t.schema.primary_key, new_rows=len(t.lines),
-                                                schema=[change("table-added", "table added", name)])
-                _check_reuse(result, name, t, retired, id_tables)
+            if name not in new.resources or name not in old.resources:  # on one side only: read to count its rows
+                added = name not in old.resources
+                t = _one_side(result, new if added else old, name, labels[1] if added else labels[0], added)
+                if t is not None and added:
+                    _check_reuse(result, name, t, retired, id_tables)
                 continue
             # Both sides of a table are read side by side (pyarrow releases the GIL), one table at a time.
             got_old, got_new = pool.submit(_read, old, name, labels[0]), pool.submit(_read, new, name, labels[1])

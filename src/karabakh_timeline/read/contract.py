@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 
 import numpy as np
@@ -26,12 +27,28 @@ import pyarrow.compute as pc
 from karabakh_timeline.schema.types import type_info
 from karabakh_timeline.vocabulary.issues import Issue
 
-# A field: quoted (any text, quotes doubled, line breaks allowed), or unquoted (not starting with a
-# quote; no comma, CR or LF; a quote inside is literal), or empty. A record: fields joined by
-# commas. A file: records each ended by LF or CRLF, the last one's ending optional.
-FIELD = r'(?:"(?:[^"]|"")*"|[^",\r\n][^,\r\n]*|)'
-RECORD = rf"{FIELD}(?:,{FIELD})*"
-STRICT_CSV = rf"^(?:{RECORD}\r?\n)*(?:{RECORD})?$"
+
+def strict_grammar(delimiter: str = ",", quote: str = '"') -> str:
+    """The strict grammar for a delimiter and quote character (a CSV Dialect with doubled quotes).
+
+    A field: quoted (any text, quotes doubled, line breaks allowed), or unquoted (not starting with a
+    quote; no delimiter, CR or LF; a quote inside is literal), or empty. A record: fields joined by
+    the delimiter. A file: records each ended by LF or CRLF, the last one's ending optional.
+    """
+    field, sep = strict_field(delimiter, quote), re.escape(delimiter)
+    record = rf"{field}(?:{sep}{field})*"
+    return rf"^(?:{record}\r?\n)*(?:{record})?$"
+
+
+def strict_field(delimiter: str = ",", quote: str = '"') -> str:
+    """One field of the strict grammar (see strict_grammar)."""
+    q, sep = re.escape(quote), re.escape(delimiter)
+    return rf"(?:{q}(?:[^{q}]|{q}{q})*{q}|[^{q}{sep}\r\n][^{sep}\r\n]*|)"
+
+
+# The default dialect's grammar; the R loader restates FIELD (tests/test_contract.py keeps them in step).
+FIELD = strict_field()
+STRICT_CSV = strict_grammar()
 
 
 def as_text_array(data: bytes | memoryview | pa.Buffer) -> pa.Array:
@@ -41,9 +58,10 @@ def as_text_array(data: bytes | memoryview | pa.Buffer) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, buffer])
 
 
-def strict_csv(data: bytes | memoryview | pa.Buffer) -> bool:
+def strict_csv(data: bytes | memoryview | pa.Buffer, delimiter: str = ",", quote: str = '"') -> bool:
     """True when valid UTF-8 bytes match the strict grammar, so that every reader parses them alike (RE2: linear time)."""
-    return bool(pc.match_substring_regex(as_text_array(data), STRICT_CSV)[0].as_py())
+    grammar = STRICT_CSV if (delimiter, quote) == (",", '"') else strict_grammar(delimiter, quote)
+    return bool(pc.match_substring_regex(as_text_array(data), grammar)[0].as_py())
 
 
 def read_records(name: str, text: str) -> tuple[list[tuple[int, list[str]]], list[Issue]]:

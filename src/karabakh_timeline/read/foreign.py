@@ -12,7 +12,6 @@ import csv
 import gzip
 import io
 import json
-import re
 import sys
 import zipfile
 from typing import Any
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from karabakh_timeline.read.contract import strict_csv
 from karabakh_timeline.read.csv_file import RawTable, _byte_issues, _drop_blank_rows, _header, _parse_fast, _parse_slow
 from karabakh_timeline.schema.descriptor import Resource
 from karabakh_timeline.schema.dialect import Dialect
@@ -101,23 +101,11 @@ def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, i
     return RawTable(name, columns, lines, issues + blank_issues)
 
 
-def _strict(data: bytes, d: Dialect) -> bool:
-    """True when the bytes match the strict CSV grammar of the dialect (quotes doubled, no stray quote), so that pyarrow's
-    reading is the csv module's (the reading contract's rule for the default dialect, with this dialect's characters)."""
-    q, sep = re.escape(d.quote_char), re.escape(d.delimiter)
-    field = rf"(?:{q}(?:[^{q}]|{q}{q})*{q}|[^{q}{sep}\r\n][^{sep}\r\n]*|)"
-    record = rf"{field}(?:{sep}{field})*"
-    grammar = rf"^(?:{record}\r?\n)*(?:{record})?$"
-    buffer = pa.py_buffer(data)
-    text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, buffer.size], dtype=np.int64)), buffer])
-    return bool(pc.match_substring_regex(text, grammar)[0].as_py())
-
-
 def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) -> RawTable | None:
     """pyarrow's reader with the dialect's delimiter and quote, for a header on line 1 and nothing to skip; None: use the csv module."""
     simple = d.double_quote and d.escape_char is None and d.comment_char is None and not d.comment_rows and not d.skip_initial_space \
         and d.header_row == 1 and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
-    if not simple or not _strict(data, d):
+    if not simple or not strict_csv(data, d.delimiter, d.quote_char):  # the reading contract's gate, in this dialect
         return None
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     header = next(csv.reader([first], delimiter=d.delimiter, quotechar=d.quote_char), []) if d.header else list(schema_names)

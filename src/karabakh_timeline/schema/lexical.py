@@ -16,7 +16,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|NaN|INF|-INF|nan|inf|-inf")
@@ -74,18 +74,26 @@ def parse_boolean(text: str, options: Mapping[str, Any]) -> bool:
     raise ValueError(text)
 
 
-def parse_date(text: str, fmt: str = "default") -> dt.date:
-    """YYYY-MM-DD by default; any form python-dateutil reads with format any; else the strptime pattern."""
+T = TypeVar("T", dt.date, dt.time)
+
+
+def _with_format(text: str, fmt: str, iso: re.Pattern[str], from_iso: Callable[[str], T], part: Callable[[dt.datetime], T]) -> T:
+    """A date or time by a field's format: the ISO form by default, python-dateutil for any, else the strptime pattern."""
     if fmt == "any":
         from dateutil import parser
 
-        return parser.parse(text).date()
+        return part(parser.parse(text))
     found = pattern(fmt)
     if found is None:
-        if not _ISO_DATE.fullmatch(text):
+        if not iso.fullmatch(text):
             raise ValueError(text)
-        return dt.date.fromisoformat(text)
-    return dt.datetime.strptime(text, found).date()
+        return from_iso(text)
+    return part(dt.datetime.strptime(text, found))
+
+
+def parse_date(text: str, fmt: str = "default") -> dt.date:
+    """YYYY-MM-DD by default; any form python-dateutil reads with format any; else the strptime pattern."""
+    return _with_format(text, fmt, _ISO_DATE, dt.date.fromisoformat, dt.datetime.date)
 
 
 def parse_datetime(text: str, fmt: str = "default") -> dt.datetime:
@@ -105,16 +113,7 @@ def parse_datetime(text: str, fmt: str = "default") -> dt.datetime:
 
 def parse_time(text: str, fmt: str = "default") -> dt.time:
     """hh:mm:ss[.f] by default; any; or a strptime pattern."""
-    if fmt == "any":
-        from dateutil import parser
-
-        return parser.parse(text).time()
-    found = pattern(fmt)
-    if found is None:
-        if not _ISO_TIME.fullmatch(text):
-            raise ValueError(text)
-        return dt.time.fromisoformat(text)
-    return dt.datetime.strptime(text, found).time()
+    return _with_format(text, fmt, _ISO_TIME, dt.time.fromisoformat, dt.datetime.time)
 
 
 def parse_year(text: str) -> int:
