@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,11 +144,11 @@ class _Scan:
     cr_kind: str = ""
 
 
-def _scan(path) -> _Scan:
-    """Count lines and quotes and look for BOM, CR, NUL and bad UTF-8, 16 MiB at a time."""
+def _scan(whole: bytes) -> _Scan:
+    """Count lines and quotes and look for BOM, CR, NUL and bad UTF-8, 16 MiB at a time (C loops, bounded copies)."""
     scan = _Scan()
     carry = b""
-    with open(path, "rb") as fh:
+    with io.BufferedReader(io.BytesIO(whole)) as fh:  # a view on the bytes already read: each file is read once
         while True:
             block = fh.read(_SCAN_BLOCK)
             if not block:
@@ -184,36 +184,14 @@ def _scan(path) -> _Scan:
     return scan
 
 
-class _Changed(Exception):
-    """The file changed on disk between the scan and the parse."""
-
-
-def _reread(resource: Resource, scan: _Scan, before: os.stat_result) -> bytes:
-    """The file's bytes for the parse, refused when they are not the bytes the scan saw (size or mtime moved)."""
-    data = resource.path.read_bytes()
-    after = os.stat(resource.path)
-    if len(data) != scan.size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise _Changed
-    return data
-
-
 def read_table(resource: Resource) -> RawTable:
     """Read a resource's CSV file; problems become issues, never exceptions."""
-    try:
-        return _read_table(resource)
-    except _Changed:  # a verdict on two versions of a file would be nobody's: say so, once
-        issue = Issue("file-changed", f"{resource.relpath} changed on disk while it was read; run the command again",
-                      resource.name, value=resource.relpath)
-        return RawTable(resource.name, {}, np.empty(0, np.int64), [issue], False)
-
-
-def _read_table(resource: Resource) -> RawTable:
     name = resource.name
     schema_names = resource.schema.field_names
     try:
-        before = os.stat(resource.path)
-        scan = _scan(resource.path)
-        data = None if scan.clean else _reread(resource, scan, before)
+        whole = resource.path.read_bytes()  # read once: a file rewritten meanwhile cannot mix two versions into one verdict
+        scan = _scan(whole)
+        data = None if scan.clean else whole
     except OSError as exc:
         unreadable = Issue("file-unreadable", f"cannot read {resource.relpath}: {exc.strerror}", name, value=resource.relpath)
         return RawTable(name, {}, np.empty(0, np.int64), [unreadable], False)
@@ -250,16 +228,12 @@ def _read_table(resource: Resource) -> RawTable:
     parsed = None
     if data is None and scan.quotes % 2 == 0:
         physical = scan.newlines + (0 if scan.ends_with_newline else 1)
-        try:  # read in Python: pyarrow cannot open a path that is not UTF-8 (a byte 0xff in a folder name)
-            data = _reread(resource, scan, before).removeprefix(BOM)
-        except OSError as exc:
-            return RawTable(name, {}, np.empty(0, np.int64), [*issues, Issue("file-unreadable", f"cannot read {resource.relpath}: "
-                            f"{exc.strerror}", name, value=resource.relpath)], False)
+        data = whole.removeprefix(BOM)
         # No quote and no CR: nothing the strict grammar could refuse, so the gate's scan is skipped.
         parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=not scan.quotes and scan.cr_line is None)
     if parsed is None:
         if data is None:
-            data = _reread(resource, scan, before).removeprefix(BOM)
+            data = whole.removeprefix(BOM)
         elif not scan.clean and data.count(b'"') % 2 == 0:  # repaired bytes: the fast reader has not seen them yet
             parsed = _parse_fast(pa.py_buffer(data), width, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
         parsed = parsed or _parse_slow(name, data, width)

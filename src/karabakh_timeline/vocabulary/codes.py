@@ -83,7 +83,7 @@ _CODES = [
     Code("blank-row", FILE, "error", "A row whose cells are all empty."),
     Code("file-linked", FILE, "error", "format: a data file that is a symlink or has other hard links; replacing it would cut the link, so "
          "format refuses."),
-    Code("file-changed", FILE, "error", "The file changed on disk while it was read (validate, load, diff: it is not judged) or, for format, after it was read (it is not overwritten)."),
+    Code("file-changed", FILE, "error", "format: the file changed on disk (size, mtime or hash) after it was read; it is not overwritten."),
     # Cells.
     Code("type-error", CELL, "error", "The value cannot be read as the field's type (integer, number, date...).", "{value!r} is not {expected}"),
     Code("missing-value", CELL, "error", "A required field is empty.", "a required value is missing"),
