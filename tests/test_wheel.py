@@ -23,6 +23,6 @@ def test_wheel_bundles_the_package_and_validates_outside_the_repo(tmp_path: Path
     elsewhere.mkdir()
     code = ("import karabakh_timeline as kt; r = kt.validate(); tl = kt.load(); "
             "print(r.exit_code(strict=True), r.package.endswith('_package/datapackage.json'), len(tl.events) > 0)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, check=True)
-    assert out.stdout.split() == ["0", "True", "True"], out.stderr
+    out = subprocess.run([sys.executable, "-X", "faulthandler", "-c", code], cwd=elsewhere, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert (out.returncode, out.stdout.split()) == (0, ["0", "True", "True"]), out.stderr
