@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from karabakh_timeline.check.rules.url_validity import _PLAIN as _PLAIN_URL
+from karabakh_timeline.check.rules.url_validity import plain, url_problem
 from karabakh_timeline.check.rules.urls import document_key, document_keys, host_of, hosts, title_key, title_keys
 
 _PIECES = st.sampled_from(["http", "https", "HTTP", "ftp", ":", "//", "/", "?", "#", "@", "[", "]", ".", "www.", "Www.", "a", "B", "example",
@@ -31,3 +34,16 @@ def test_title_keys_agree_with_the_python_definition(titles: list[str | None]) -
     column = pd.Series(titles, dtype="string[pyarrow]")
     got = [None if pd.isna(v) else v for v in title_keys(column)]
     assert got == [None if t is None else title_key(t) for t in titles]
+
+
+# url_validity's fast path: the URLs its Arrow regex passes must be ones rfc3986 (url_problem) accepts.
+_NEAR_PLAIN = st.from_regex(r"(?i)https?://[a-z0-9.\-:@%\[\]]{0,14}(/[a-z0-9._~!$&'()*+,;=:@/%?#\-\[\] ]{0,14})?", fullmatch=True)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.one_of(st.from_regex(_PLAIN_URL, fullmatch=True), _NEAR_PLAIN, _URLS), min_size=1, max_size=8))
+@example(["http://999.1.1.1/", "http://a1.2.3.4", "http://1.2.3.4", "http://a.b:99999", "http://a.b:65535", "http://a..b/", "http://-a.b/-",
+          "https://x.org/a%zz", "https://x.org/<a>", "http://a.b?#", "HTTP://a.b/", "http://a.b/?q=1#f?g"])
+def test_every_url_the_fast_path_passes_rfc3986_passes(urls: list[str]) -> None:
+    passed = plain(pa.array(urls, pa.large_string()))
+    assert [u for u, ok in zip(urls, passed, strict=True) if ok and url_problem(u) is not None] == []
