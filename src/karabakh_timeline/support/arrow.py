@@ -38,5 +38,21 @@ def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
     return mask(pc.is_in(column, value_set=members))
 
 
+def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
+    """Per key, the row of its first occurrence in reference, -1 where absent: what pandas gives as
+    ``reference.drop_duplicates().reindex(keys)`` (a missing key finds a missing reference too), hashed in Arrow.
+    """
+    column, members = arrow(keys), arrow(reference).combine_chunks()
+    if column.type != members.type:
+        common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
+        column, members = pc.cast(column, common), pc.cast(members, common)
+    return np.asarray(pc.fill_null(pc.index_in(column, value_set=members), -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def lookup(values: pd.Series, keys: pd.Series, reference: pd.Series) -> np.ndarray:
+    """values (a column beside reference) at each key's first row in reference; missing where absent, as pandas' reindex gives."""
+    return np.asarray(values.array.take(first_rows(keys, reference), allow_fill=True))
+
+
 def _numeric(kind: pa.DataType) -> bool:
     return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)

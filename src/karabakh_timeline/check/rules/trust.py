@@ -26,6 +26,7 @@ from karabakh_timeline.policy.trust import (
     corroboration,
     source_origins,
 )
+from karabakh_timeline.support.arrow import isin, lookup
 from karabakh_timeline.vocabulary.issues import Issue
 
 # The verification rules compare an event's label with its corroboration (policy.trust).
@@ -98,9 +99,9 @@ def dispute_unrecorded(ctx: Context) -> Iterator[Issue]:
     t = ctx.tables["events"]
     events = t.frame
     said = ctx.tables["statements"].frame
-    contested = set(said.loc[said["speech_act"].isin(CONTESTING_ACTS), "event_id"].dropna())
+    contested = said.loc[said["speech_act"].isin(list(CONTESTING_ACTS)), "event_id"]
     noted = events["notes"].str.contains(DISPUTE_WORDS, regex=True).fillna(False).to_numpy(dtype=bool)
-    bad = (events["verification"] == DISPUTED).fillna(False).to_numpy(dtype=bool) & ~events["event_id"].isin(contested).to_numpy(dtype=bool) & ~noted
+    bad = (events["verification"] == DISPUTED).fillna(False).to_numpy(dtype=bool) & ~isin(events["event_id"], contested) & ~noted
     yield from issues_at(t, bad, "dispute-unrecorded", "verification",
                        lambda v: "disputed, but no linked statement contests it (deny, reject, accuse, claim) and the notes do not say who disputes what")
 
@@ -228,11 +229,10 @@ def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
       uses={"statements": ("source_id", "date_start")})
 def source_before_event(ctx: Context) -> Iterator[Issue]:
     """A source does not predate the event it is linked to, nor the statement it reports."""
-    published = ctx.tables["sources"].frame.drop_duplicates("source_id").set_index("source_id")["published_date"]
-    starts = ctx.tables["events"].frame.drop_duplicates("event_id").set_index("event_id")["date_start"]
+    sources, events = ctx.tables["sources"].frame, ctx.tables["events"].frame
     link = ctx.tables["event_sources"]
-    src_dates = published.reindex(link.frame["source_id"].to_numpy()).to_numpy()
-    evt_dates = starts.reindex(link.frame["event_id"].to_numpy()).to_numpy()
+    src_dates = lookup(sources["published_date"], link.frame["source_id"], sources["source_id"])
+    evt_dates = lookup(events["date_start"], link.frame["event_id"], events["event_id"])
     early = pd.Series(src_dates < evt_dates).fillna(False).to_numpy(dtype=bool)
     for i in np.flatnonzero(early):
         source, event = link.frame["source_id"].iat[i], link.frame["event_id"].iat[i]
@@ -241,7 +241,7 @@ def source_before_event(ctx: Context) -> Iterator[Issue]:
                     link.name, int(link.lines[i]), "source_id", str(source))
     if ctx.has("statements", "source_id", "date_start"):
         st = ctx.tables["statements"]
-        said = published.reindex(st.frame["source_id"].to_numpy()).to_numpy()
+        said = lookup(sources["published_date"], st.frame["source_id"], sources["source_id"])
         early = pd.Series(said < st.frame["date_start"].to_numpy()).fillna(False).to_numpy(dtype=bool)
         for i in np.flatnonzero(early):
             source = st.frame["source_id"].iat[i]
