@@ -241,3 +241,30 @@ def test_corroboration_names_only_the_events_asked_for(pkg: tuple[list[dict], li
     some = corroboration(frames, named=lambda corr: np.array(wanted[:len(corr)], dtype=bool))
     assert some.drop(columns="names").equals(full.drop(columns="names"))
     assert list(some["names"]) == [n if w else () for n, w in zip(full["names"], wanted, strict=True)]
+
+
+from karabakh_timeline.policy.trust import corroboration_merged  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(_packages(), st.integers(0, 2**5 - 1), st.booleans(), st.booleans())
+def test_the_row_number_path_agrees_with_the_merges(pkg: tuple[list[dict], list[dict], list[dict], list[dict]], picks: int, strays: bool,
+                                                     unnamed: bool) -> None:
+    """corroboration()'s fast path (row numbers, keys unique) gives the frame the pandas merges give, names and dtypes included."""
+    events, links, sources, publishers = pkg
+    if strays:  # links to unknown events and sources, a source of an unknown publisher, a publisher without kind, side or name
+        links = [*links, {"event_id": "evt_999999", "source_id": "src_000000"}, {"event_id": events[0]["event_id"], "source_id": "src_999999"}]
+        sources = [*sources, {"source_id": "src_999998", "publisher_id": "pub_999999", "original_publisher_id": None, "published_date": None}]
+        links.append({"event_id": events[-1]["event_id"], "source_id": "src_999998"})
+        publishers = [*publishers[:-1], {**publishers[-1], "kind": None if unnamed else publishers[-1]["kind"], "side": None, "name": None}]
+    frames = {
+        "events": pd.DataFrame(events, columns=["event_id", "date_start"]).astype({"event_id": "string", "date_start": "datetime64[s]"}),
+        "event_sources": pd.DataFrame(links, columns=["event_id", "source_id"]).astype("string"),
+        "sources": pd.DataFrame(sources, columns=["source_id", "publisher_id", "original_publisher_id", "published_date"]).astype(
+            {"source_id": "string", "publisher_id": "string", "original_publisher_id": "string", "published_date": "datetime64[s]"}),
+        "publishers": pd.DataFrame(publishers, columns=["publisher_id", "name", "kind", "side"]).astype("string"),
+    }
+    wanted = [bool(picks >> (i % 5) & 1) for i in range(len(events))]
+    for named in (None, lambda corr: np.array(wanted[:len(corr)], dtype=bool)):
+        fast, reference = corroboration(frames, named=named), corroboration_merged(frames, named=named)
+        pd.testing.assert_frame_equal(fast, reference)

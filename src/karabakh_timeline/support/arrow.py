@@ -38,6 +38,12 @@ def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
     return mask(pc.is_in(column, value_set=members))
 
 
+def unique_ids(column: pd.Series) -> bool:
+    """True when no value of the column is missing or repeated (counted in Arrow)."""
+    values = arrow(column)
+    return values.null_count == 0 and pc.count_distinct(values).as_py() == len(values)
+
+
 def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
     """Per key, the row of its first occurrence in reference, -1 where absent: what pandas gives as
     ``reference.drop_duplicates().reindex(keys)`` (a missing key finds a missing reference too), hashed in Arrow.

@@ -26,7 +26,7 @@ from karabakh_timeline.policy.trust import (
     corroboration,
     source_origins,
 )
-from karabakh_timeline.support.arrow import isin, lookup
+from karabakh_timeline.support.arrow import first_rows, isin, lookup, unique_ids
 from karabakh_timeline.vocabulary.issues import Issue
 
 # The verification rules compare an event's label with its corroboration (policy.trust).
@@ -41,7 +41,7 @@ def _reported(events: pd.DataFrame) -> Callable[[pd.DataFrame], np.ndarray]:
     """The events whose corroboration a verification rule prints (the only ones whose publishers are named)."""
 
     def named(corr: pd.DataFrame) -> np.ndarray:
-        label = events.drop_duplicates("event_id").set_index("event_id")["verification"].reindex(corr.index)
+        label = pd.Series(events["verification"].array.take(first_rows(pd.Series(corr.index, dtype="string"), events["event_id"]), allow_fill=True))
         confirmed = (label == CONFIRMED).fillna(False).to_numpy(dtype=bool)
         low = label.isin(list(UNDERSTATED_IF_CORROBORATED)).to_numpy(dtype=bool)
         independent = corr["independent"].to_numpy(dtype=bool)
@@ -56,7 +56,9 @@ def _event_rows(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     with _MEMO_LOCK:
         if _MEMO and _MEMO[0][0]() is ctx:
             return events, _MEMO[0][1]
-        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}, named=_reported(events)).reindex(events["event_id"].to_numpy())
+        corr = corroboration({name: ctx.frame(name) for name in CORROBORATION_FIELDS}, named=_reported(events))
+        if not unique_ids(events["event_id"]):  # else corr is in row order already (one row per event, in first-occurrence order)
+            corr = corr.reindex(events["event_id"].to_numpy())
         _MEMO[:] = [(weakref.ref(ctx), corr)]  # a weak reference: the tables are not kept alive after the run
         return events, corr
 
