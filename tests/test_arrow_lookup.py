@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from karabakh_timeline.support.arrow import first_rows, lookup
+from karabakh_timeline.support.arrow import first_rows, lookup, unique_ids
 
 _IDS = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "evt_1", "é", ""]))
 
@@ -22,3 +22,13 @@ def test_lookup_agrees_with_pandas_reindex(keys: list[str | None], rows: list[tu
     want = frame["value"].reindex(key_column.to_numpy()).to_numpy()
     assert np.array_equal(lookup(values, key_column, reference), want, equal_nan=True)
     assert first_rows(key_column, reference).tolist() == frame["row"].reindex(key_column.to_numpy()).fillna(-1).astype(int).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_IDS, max_size=10), st.booleans())
+def test_unique_ids_is_pandas_is_unique_without_missing(ids: list[str | None], ordered: bool) -> None:
+    """The sorted shortcut (a strictly increasing column) and the hashing path agree with pandas."""
+    if ordered:
+        ids = sorted(set(i for i in ids if i is not None)) + [i for i in ids if i is None]
+    column = pd.Series(ids, dtype="string[pyarrow]")
+    assert unique_ids(column) == (column.notna().all() and column.is_unique)
