@@ -3,16 +3,23 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from karabakh_timeline.support.arrow import first_rows, lookup, unique_ids
+from karabakh_timeline.support.arrow import arrow, first_rows, isin, lookup, unique_ids, value_set
 
-_IDS = st.one_of(st.none(), st.sampled_from(["a", "b", "c", "evt_1", "é", ""]))
+_MIXED = st.sampled_from(["a", "b", "c", "evt_1", "é", ""])
+# One width (support.fixed_keys codes them as integers): few varying bytes, shared bytes anywhere, more than eight varying, multibyte
+_FIXED = st.one_of(st.from_regex(r"evt_0[0-2]", fullmatch=True), st.from_regex(r"[ab]x[ab]", fullmatch=True),
+                   st.from_regex(r"[a-c]{10}", fullmatch=True), st.sampled_from(["éa", "aé", "ab\x00", "abc"]))
+_IDS = st.one_of(st.none(), _MIXED, _FIXED)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_IDS, max_size=12), st.lists(st.tuples(_IDS, st.one_of(st.none(), st.dates())), max_size=12))
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_IDS, max_size=12), st.lists(st.one_of(st.none(), _FIXED), max_size=12)),
+       st.one_of(st.lists(st.tuples(_IDS, st.one_of(st.none(), st.dates())), max_size=12),
+                 st.lists(st.tuples(_FIXED, st.one_of(st.none(), st.dates())), max_size=12)))
 def test_lookup_agrees_with_pandas_reindex(keys: list[str | None], rows: list[tuple[str | None, object]]) -> None:
     reference = pd.Series([r[0] for r in rows], dtype="string[pyarrow]")
     values = pd.Series(pd.to_datetime(pd.Series([r[1] for r in rows], dtype=object)), dtype="datetime64[s]")
@@ -29,6 +36,16 @@ def test_lookup_agrees_with_pandas_reindex(keys: list[str | None], rows: list[tu
 def test_unique_ids_is_pandas_is_unique_without_missing(ids: list[str | None], ordered: bool) -> None:
     """The sorted shortcut (a strictly increasing column) and the hashing path agree with pandas."""
     if ordered:
-        ids = sorted(set(i for i in ids if i is not None)) + [i for i in ids if i is None]
+        ids = sorted({i for i in ids if i is not None}) + [i for i in ids if i is None]
     column = pd.Series(ids, dtype="string[pyarrow]")
     assert unique_ids(column) == (column.notna().all() and column.is_unique)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), _FIXED), max_size=12), st.lists(st.one_of(st.none(), _FIXED), max_size=12))
+def test_isin_agrees_with_arrow_is_in(values: list[str | None], reference: list[str | None]) -> None:
+    """The integer-coded path (IDs of one width) and Arrow's hashing give the same membership; missing is never a member."""
+    column, members = pd.Series(values, dtype="string[pyarrow]"), pd.Series(reference, dtype="string[pyarrow]")
+    want = pc.fill_null(pc.is_in(arrow(column), value_set=pc.unique(arrow(members)).drop_null()), False).to_pylist()
+    assert isin(column, members).tolist() == want
+    assert isin(column, value_set(members)).tolist() == want

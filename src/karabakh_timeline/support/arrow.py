@@ -6,6 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.support.fixed_keys import codes, first_positions
+
 
 def mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A boolean Arrow column as a NumPy mask, missing as False."""
@@ -30,8 +32,11 @@ def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
 
     reference is a column or a precomputed value_set(); missing values are never members.
     """
-    members = reference if isinstance(reference, pa.Array) else value_set(reference)
     column = arrow(values)
+    fast = _coded_rows(column, pa.chunked_array([reference]) if isinstance(reference, pa.Array) else arrow(reference), members_only=True)
+    if fast is not None:
+        return fast >= 0
+    members = reference if isinstance(reference, pa.Array) else value_set(reference)
     if column.type != members.type:  # a key of another type (string against integer): compared as numbers, else as text
         common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
         column, members = pc.cast(column, common), pc.cast(members, common)
@@ -50,6 +55,9 @@ def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
     """Per key, the row of its first occurrence in reference, -1 where absent: what pandas gives as
     ``reference.drop_duplicates().reindex(keys)`` (a missing key finds a missing reference too), hashed in Arrow.
     """
+    fast = _coded_rows(arrow(keys), arrow(reference), members_only=False)
+    if fast is not None:
+        return fast
     column, members = arrow(keys), arrow(reference).combine_chunks()
     if column.type != members.type:
         common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
@@ -60,6 +68,25 @@ def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
 def lookup(values: pd.Series, keys: pd.Series, reference: pd.Series) -> np.ndarray:
     """values (a column beside reference) at each key's first row in reference; missing where absent, as pandas' reindex gives."""
     return np.asarray(values.array.take(first_rows(keys, reference), allow_fill=True))
+
+
+def _coded_rows(keys: pa.ChunkedArray, reference: pa.ChunkedArray, members_only: bool) -> np.ndarray | None:
+    """first_rows() through support.fixed_keys (IDs of one width), or None when it does not apply.
+
+    members_only (isin): missing references are left out; else a missing reference must not be
+    there, since first_rows() lets a missing key find it (the hashing path handles that case).
+    """
+    if reference.null_count:
+        if not members_only:
+            return None
+        reference = reference.drop_null()
+    coded = codes(keys, reference)
+    if coded is None:
+        return None
+    rows = first_positions(coded[0], coded[1])
+    if keys.null_count:
+        rows[~np.asarray(pc.is_valid(keys).to_numpy(zero_copy_only=False), dtype=bool)] = -1
+    return rows
 
 
 def _numeric(kind: pa.DataType) -> bool:
