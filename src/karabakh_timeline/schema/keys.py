@@ -10,7 +10,7 @@ import pyarrow
 import pyarrow.compute
 
 from karabakh_timeline.schema.table_schema import Field, ForeignKey
-from karabakh_timeline.support.arrow import arrow, isin, value_set
+from karabakh_timeline.support.arrow import arrow, isin, prepared
 
 
 def bound(fld: Field, value: object) -> object:
@@ -30,7 +30,7 @@ def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame
         if target is not None:  # another table's keys: computed once, shared by every reference to them
             cache_key = (fk.resource, fk.reference_fields[0])
             if cache_key not in key_cache:
-                key_cache[cache_key] = value_set(column)
+                key_cache[cache_key] = prepared(column)
             found = isin(values, key_cache[cache_key])
         else:
             found = isin(values, column)

@@ -10,6 +10,7 @@ eight. support.arrow uses these codes when they apply and Arrow's kernels otherw
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -64,9 +65,12 @@ def codes(*columns: pa.ChunkedArray) -> list[np.ndarray] | None:
 
 
 def first_positions(keys: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Per key, the index of its first occurrence in reference, -1 where absent (a stable sort and a binary search)."""
+    """Per key, the index of its first occurrence in reference, -1 where absent (an integer hash table, else a stable sort)."""
     if len(reference) == 0:
         return np.full(len(keys), -1, dtype=np.int64)
+    index = pd.Index(reference)
+    if index.is_unique:  # the usual case (a key column): pandas' uint64 hash table, faster than a search for keys in random order
+        return np.asarray(index.get_indexer(keys), dtype=np.int64)
     order = np.argsort(reference, kind="stable")  # equal values keep their order: the leftmost match is the first row
     ranked = reference[order]
     at = np.minimum(np.searchsorted(ranked, keys, side="left"), len(ranked) - 1)

@@ -1,0 +1,23 @@
+"""The process's Arrow memory pool: one that gives freed memory back to the system.
+
+pyarrow's default pool on Linux (mimalloc) keeps what a large table's reading freed for reuse, so
+validating a million-event package peaked about 400 MiB above the data it holds; jemalloc hands
+the pages back after a short decay (scripts/bench_scale.py shows the peak). Only the command line,
+which owns its process, switches pools; a library user's process keeps its own.
+"""
+from __future__ import annotations
+
+import os
+
+
+def use_returning_pool() -> None:
+    """Make jemalloc Arrow's default pool, unless ARROW_DEFAULT_MEMORY_POOL chooses one or pyarrow lacks it."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    try:
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+        pa.jemalloc_set_decay_ms(0)  # at once: a validation frees whole tables, rarely reused at that size
+    except NotImplementedError:  # a build without jemalloc (e.g. Windows wheels): the default stays
+        pass
