@@ -38,7 +38,7 @@ OUR_CLASSES = {
     "duplicate-header": "header", "missing-column": "header", "extra-column": "header", "encoding-error": "encoding",
     "encoding-mismatch": "encoding", "schema-invalid": "schema", "package-invalid": "package", "package-invalid-json": "package",
     "unsupported-feature": "unsupported", "parse-error": "read", "file-unreadable": "read", "empty-file": "read",
-    "references-unchecked": "foreign-key",
+    "references-unchecked": "foreign-key", "json-schema-mismatch": "constraint",
 }
 
 

@@ -90,8 +90,11 @@ _CODES = [
     Code("enum-value", CELL, "error", "The value is not one of the field's allowed values.",
          "{value!r} is not one of the allowed values ({allowed})"),
     Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern.", "{value!r} does not match the pattern {pattern}"),
-    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength.",
-         "{value!r} text length out of bounds (min {low}, max {high} characters)"),
+    Code("text-length", CELL, "error", "The value is shorter than minLength or longer than maxLength (characters of a string, items of a "
+         "list or array, keys of an object).", "{value!r} length out of bounds (min {low}, max {high} {unit})"),
+    Code("json-schema-mismatch", CELL, "error", "An object or array value that does not conform to its field's jsonSchema constraint "
+         "(Table Schema v2; checked by the jsonschema library, remote $refs never fetched).",
+         "{value!r} does not conform to the field's jsonSchema: {detail}"),
     Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum.", "{value!r} outside the allowed range ({low} to {high})"),
     Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row (reported on every later row, "
          "naming the line of the first).",
