@@ -104,7 +104,7 @@ def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, i
 def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) -> RawTable | None:
     """pyarrow's reader with the dialect's delimiter and quote, for a header on line 1 and nothing to skip; None: use the csv module."""
     simple = d.double_quote and d.escape_char is None and d.comment_char is None and not d.comment_rows and not d.skip_initial_space \
-        and d.header_row == 1 and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
+        and d.header_rows == (1,) and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
     if not simple or not strict_csv(data, d.delimiter, d.quote_char):  # the reading contract's gate, in this dialect
         return None
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
@@ -162,20 +162,40 @@ def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, 
     return records, []
 
 
+def joined_header(rows: list[list[str]], join: str) -> list[str]:
+    """A multi-line header's names, as Table Dialect v2 and frictionless-py give them: each column's cells joined with headerJoin,
+    a cell equal to the one above it (a merged cell written out) taken once."""
+    names: list[str] = []
+    above: dict[int, str] = {}
+    for cells in rows:
+        for index, cell in enumerate(cells):
+            if above.get(index) == cell:
+                continue
+            above[index] = cell
+            if index >= len(names):
+                names += [""] * (index - len(names)) + [cell]
+            else:
+                names[index] = join.join([names[index], cell])
+    return names
+
+
 def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[Issue], d: Dialect, schema_names: list[str]) -> RawTable:
     """A RawTable from records: the header where the dialect puts it (or the schema's names), ragged rows reported."""
     if d.header:
-        before = [r for r in records if r[0] < d.header_row]
-        records = records[len(before):]
-        if not records or not records[0][1]:
-            issues.append(Issue("empty-file", "the file has no header", name, d.header_row))
+        # The header starts on the first record at or after its line (comment lines before it are skipped); further header
+        # rows keep their distance from it.
+        start = next((line for line, _ in records if line >= d.header_rows[0]), None)
+        shift = 0 if start is None else start - d.header_rows[0]
+        heads = [r for r in records if r[0] - shift in d.header_rows]
+        if not heads or not heads[0][1]:
+            issues.append(Issue("empty-file", "the file has no header", name, d.header_rows[0]))
             return RawTable(name, {}, _EMPTY, issues, False)
-        header_line, header = records[0]
+        header_line, header = heads[0][0], joined_header([cells for _, cells in heads], d.header_join)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
         _, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
         issues += [Issue(i.code, i.message, i.table, header_line, i.field, i.value) for i in header_issues]
-        body = records[1:]
+        body = [r for r in records if r[0] - shift > d.header_rows[-1]]  # lines between header rows are not data
     else:
         header, body = list(schema_names), records
     width = len(header)
