@@ -154,6 +154,22 @@ def test_out_of_scope_features_are_one_coded_refusal(tmp_path: Path, path: str, 
     assert feature in issues[0]["message"]
 
 
+@pytest.mark.parametrize("extra", [{"path": "https://example.org/t.csv"}, {"path": "s3://bucket/t.csv"}, {"path": "http://example.org/t.csv"},
+                                   {"schema": "https://example.org/schema.json"}, {"dialect": "https://example.org/dialect.json"}],
+                         ids=["https", "s3", "http", "schema", "dialect"])
+def test_a_remote_path_is_one_unsupported_feature(tmp_path: Path, extra: dict) -> None:
+    """Issue 11: remote paths are out of scope, never fetched: one unsupported-feature naming the feature, exit 3."""
+    pkg = foreign_package(tmp_path / "p", {"t": ("id,name\n1,a\n", ID_NAME)})
+    body = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    body["resources"][0].update(extra)
+    (pkg / "datapackage.json").write_text(json.dumps(body), encoding="utf-8")
+    result = run("validate", str(pkg), "--format", "json")
+    issues = json.loads(result.stdout)["issues"]
+    assert result.exit_code == 3
+    assert [(i["code"], i["table"], i["value"]) for i in issues] == [("unsupported-feature", "t", "remote path")]
+    assert "never fetched" in issues[0]["message"] and next(iter(extra.values())) in issues[0]["message"]
+
+
 try:
     from hypothesis import given, settings
     from hypothesis import strategies as st

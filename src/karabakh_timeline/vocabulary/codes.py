@@ -48,11 +48,11 @@ _CODES = [
     Code("package-invalid", READ, "error", "The descriptor is not a tabular data package this tool can read (missing resources, path or schema)."),
     Code("schema-invalid", READ, "error", "A Table Schema is malformed: unknown field type, constraint or key."),
     Code("path-unsafe", READ, "error", "A resource or schema path is absolute, contains '..', or resolves (through a symlink) outside the package directory."),
-    Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
     Code("unsupported-feature", READ, "error", "A resource uses a feature out of scope (xlsx, ods, JSON resources, other compressions, "
-         "multi-file resources, inline data that is not rows): one issue naming it; nothing of that resource is read."),
+         "multi-file resources, inline data that is not rows, a remote path: a URL is never fetched): one issue naming it; nothing of "
+         "that resource is read."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
     Code("zip-too-large", READ, "error", "diff: the files a release zip's package uses unpack to more than 4 GiB, or one compresses more "
          "than 200 to 1 (a zip bomb, not CSV)."),
