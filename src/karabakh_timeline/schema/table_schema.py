@@ -161,7 +161,7 @@ def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any]
         if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
         if key in constraints and ftype not in LENGTHS:
-            raise SchemaError(f"{where} {key} does not apply to a {ftype} field (only to {', '.join(LENGTHS)})")
+            raise SchemaError(f"{where} {key} does not apply to {ftype} fields (only to {', '.join(LENGTHS)})")
     for key in BOUNDS:
         if key not in constraints:
             continue
