@@ -26,7 +26,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "frictionless"
 PEER_CLASSES = {
     "type-error": "type", "constraint-error": "constraint", "unique-error": "unique", "primary-key": "primary-key",
     "foreign-key": "foreign-key", "blank-row": "blank-row", "extra-cell": "extra-cell", "missing-cell": "missing-cell",
-    "duplicate-label": "header", "blank-label": "header", "missing-label": "header", "extra-label": "header", "incorrect-label": "header",
+    "duplicate-label": "header", "blank-label": "header", "unmatched-header": "header", "missing-label": "header", "extra-label": "header", "incorrect-label": "header",
     "encoding-error": "encoding", "schema-error": "schema", "field-error": "schema", "package-error": "package",
     "resource-error": "package", "format-error": "unsupported", "scheme-error": "unsupported", "source-error": "read",
     "compression-error": "read", "dialect-error": "package",

@@ -102,6 +102,7 @@ class TableSchema:
     missing_values: tuple[str, ...]
     description: str = ""
     unique_keys: tuple[tuple[str, ...], ...] = ()  # v2 uniqueKeys: rows with a missing part are not compared
+    fields_match: str = "exact"  # v2 fieldsMatch: subset allows extra columns, superset missing ones, partial both (one must match)
 
     @property
     def field_names(self) -> list[str]:
@@ -282,9 +283,10 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
     try:
         missing_values = v2.missing_values(descriptor.get("missingValues", [""]), "")
         unique_keys = v2.unique_keys(descriptor["uniqueKeys"], names) if "uniqueKeys" in descriptor else ()
+        fields_match = v2.fields_match(descriptor.get("fieldsMatch", "exact"))
     except ValueError as exc:
         raise SchemaError(str(exc)) from exc
     description = descriptor.get("description", "")
     if not isinstance(description, str):
         raise SchemaError(f"description must be a string, got {description!r:.80}")
-    return TableSchema(name, tuple(fields), pk, tuple(fks), missing_values, description, unique_keys)
+    return TableSchema(name, tuple(fields), pk, tuple(fks), missing_values, description, unique_keys, fields_match)

@@ -17,6 +17,7 @@ from typing import Any
 LIST_ITEM_TYPES = ("string", "integer", "boolean", "number", "datetime", "date", "time")  # the spec's list, frictionless-py's too
 CATEGORY_TYPES = ("string", "integer")
 JSON_SCHEMA_TYPES = ("object", "array")
+FIELDS_MATCH = ("exact", "equal", "subset", "superset", "partial")  # how a header maps onto the fields (default exact)
 
 
 def _unique(values: list[Any], what: str) -> None:
@@ -83,6 +84,13 @@ def unique_keys(raw: Any, names: list[str]) -> tuple[tuple[str, ...], ...]:
             raise ValueError(f"uniqueKeys names fields that do not exist: {missing}")
         keys.append(tuple(key))
     return tuple(keys)
+
+
+def fields_match(raw: Any) -> str:
+    """fieldsMatch: one of FIELDS_MATCH (default exact)."""
+    if raw not in FIELDS_MATCH:
+        raise ValueError(f"fieldsMatch must be one of {', '.join(FIELDS_MATCH)}, got {raw!r:.80}")
+    return str(raw)
 
 
 def json_schema(value: Any, ftype: str, where: str) -> dict[str, Any]:
