@@ -18,6 +18,7 @@ import pytest
 from conftest import foreign_package, run
 from test_frictionless_agreement import OUR_CLASSES, PEER_CLASSES
 
+ID_NAME = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]}
 V2 = {"$schema": "https://datapackage.org/profiles/2.0/datapackage.json"}
 ROW = {"name": "row", "type": "integer"}
 
@@ -111,6 +112,10 @@ CASES = [
     Case("fields-match-partial-none", "c\nx\n", {"fields": [{"name": "a"}, {"name": "b"}], "fieldsMatch": "partial"},
          [("missing-column", 1, "a"), ("missing-column", 1, "b"), ("extra-column", 1, "c")]),
     Case("fields-match-unknown", "a\n1\n", {"fields": [{"name": "a"}], "fieldsMatch": "some"}, [("schema-invalid", None, None)]),
+    Case("dialect-header-case-false", "ID,Name\n1,a\n", {**ID_NAME, "_resource": {"dialect": {"headerCase": False}}}, []),
+    Case("dialect-header-case-default", "ID,name\n1,a\n", ID_NAME, [("extra-column", 1, "ID"), ("missing-column", 1, "id")]),
+    Case("dialect-skip-blank-rows", "id,name\n1,a\n,\n2,b\n", {**ID_NAME, "_resource": {"dialect": {"skipBlankRows": True}}}, []),
+    Case("dialect-blank-rows-reported", "id,name\n1,a\n,\n2,b\n", ID_NAME, [("blank-row", 3, None)]),
     Case("primary-key-string", "id\n1\n1\n", {"fields": [{"name": "id", "type": "integer"}], "primaryKey": "id"},
          [("duplicate-key", 3, "id")]),
 ]

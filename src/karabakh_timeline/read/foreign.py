@@ -92,8 +92,11 @@ def _from_bytes(name: str, data: bytes, schema_names: list[str]) -> RawTable:
     return _finish(name, header, cells, lines, issues + parse_issues, schema_names)
 
 
-def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str]) -> RawTable:
+def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str],
+            d: Dialect | None = None) -> RawTable:
     cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
+    if d is not None and d.skip_blank_rows:
+        blank_issues = []  # v2 skipBlankRows: dropped without a word
     columns = {}
     for index, col in enumerate(header):
         if col in schema_names and col not in columns:
@@ -109,6 +112,7 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
         return None
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     header = next(csv.reader([first], delimiter=d.delimiter, quotechar=d.quote_char), []) if d.header else list(schema_names)
+    header = in_schema_case(header, schema_names, d)
     width = len(header)
     names = [f"c{i}" for i in range(width)]
     invalid = 0
@@ -141,7 +145,7 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     if d.null_sequence is not None:
         cells = [pc.if_else(pc.equal(c, d.null_sequence), pa.scalar("", pa.string()), c) for c in cells]
     start = 2 if d.header else 1
-    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names)
+    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names, d)
 
 
 def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
@@ -161,6 +165,14 @@ def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, 
     except csv.Error as exc:
         return records, [Issue("parse-error", f"CSV cannot be parsed from here on: {exc}", name, previous_end + 1)]
     return records, []
+
+
+def in_schema_case(header: list[str], schema_names: list[str], d: Dialect) -> list[str]:
+    """With headerCase false, each header name that matches a schema field but for case becomes the field's name."""
+    if d.header_case:
+        return header
+    folded = {n.casefold(): n for n in reversed(schema_names)}
+    return [folded.get(h.casefold(), h) for h in header]
 
 
 def joined_header(rows: list[list[str]], join: str) -> list[str]:
@@ -191,7 +203,8 @@ def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[
         if not heads or not heads[0][1]:
             issues.append(Issue("empty-file", "the file has no header", name, d.header_rows[0]))
             return RawTable(name, {}, _EMPTY, issues, False)
-        header_line, header = heads[0][0], joined_header([cells for _, cells in heads], d.header_join)
+        header_line = heads[0][0]
+        header = in_schema_case(joined_header([cells for _, cells in heads], d.header_join), schema_names, d)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
         _, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
@@ -209,7 +222,7 @@ def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[
         kept.append((line, record or [""] * width))
     null = d.null_sequence
     columns = [pa.array(["" if null is not None and r[i] == null else r[i] for _, r in kept], pa.string()) for i in range(width)]
-    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names)
+    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names, d)
 
 
 def _cell(value: Any) -> str:

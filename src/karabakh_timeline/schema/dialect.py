@@ -13,7 +13,7 @@ from typing import Any
 
 _CHAR_KEYS = {"delimiter": "delimiter", "quoteChar": "quote_char", "escapeChar": "escape_char", "commentChar": "comment_char"}
 _BOOL_KEYS = {"doubleQuote": "double_quote", "header": "header", "skipInitialSpace": "skip_initial_space",
-              "caseSensitiveHeader": "case_sensitive_header"}
+              "caseSensitiveHeader": "header_case", "headerCase": "header_case", "skipBlankRows": "skip_blank_rows"}
 TABULAR_FORMATS = ("csv", "tsv", "txt", "")  # read here; every other format is out of scope
 UNSUPPORTED_FORMATS = {"xlsx": "Excel workbooks (xlsx)", "xls": "Excel workbooks (xls)", "ods": "OpenDocument spreadsheets (ods)",
                        "json": "JSON resources", "jsonl": "JSON Lines resources", "ndjson": "JSON Lines resources",
@@ -45,13 +45,15 @@ class Dialect:
     comment_rows: tuple[int, ...] = ()
     skip_initial_space: bool = False
     null_sequence: str | None = None
-    case_sensitive_header: bool = False
+    header_case: bool = True  # v2 headerCase (1.2 caseSensitiveHeader) false: header names match the schema's in any case
+    skip_blank_rows: bool = False  # v2 skipBlankRows: rows of empty cells are skipped, not reported
 
     @property
     def is_default(self) -> bool:
         """True when the fast CSV path applies: comma, double quotes doubled, the header on line 1, nothing skipped."""
         return (self.delimiter, self.quote_char, self.double_quote, self.escape_char, self.header, self.header_rows, self.comment_char,
-                self.comment_rows, self.skip_initial_space, self.null_sequence) == (",", '"', True, None, True, (1,), None, (), False, None)
+                self.comment_rows, self.skip_initial_space, self.null_sequence, self.header_case, self.skip_blank_rows) == (
+                    ",", '"', True, None, True, (1,), None, (), False, None, True, False)
 
 
 def parse_dialect(raw: Any, tsv: bool = False) -> Dialect:
