@@ -116,6 +116,8 @@ CASES = [
     Case("dialect-header-case-default", "ID,name\n1,a\n", ID_NAME, [("extra-column", 1, "ID"), ("missing-column", 1, "id")]),
     Case("dialect-skip-blank-rows", "id,name\n1,a\n,\n2,b\n", {**ID_NAME, "_resource": {"dialect": {"skipBlankRows": True}}}, []),
     Case("dialect-blank-rows-reported", "id,name\n1,a\n,\n2,b\n", ID_NAME, [("blank-row", 3, None)]),
+    Case("primary-key-null", "id,name\n,a\n2,b\n,c\n", {**ID_NAME, "primaryKey": ["id"]}, [("missing-value", 2, "id"), ("missing-value", 4, "id")],
+         peer="a primary key's fields are required by the spec (missing-value); frictionless-py calls the null key a primary-key error"),
     Case("primary-key-string", "id\n1\n1\n", {"fields": [{"name": "id", "type": "integer"}], "primaryKey": "id"},
          [("duplicate-key", 3, "id")]),
 ]

@@ -6,7 +6,7 @@ from the objects built here out of ``schemas/*.json`` and from the type table in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -260,6 +260,8 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
     if len(set(names)) != len(names):
         raise SchemaError("field names must be unique")
     pk = _as_tuple(descriptor.get("primaryKey", []))
+    # A primary key's fields cannot be null: as if each were required (Table Schema v1 and v2).
+    fields = [replace(f, constraints={**f.constraints, "required": True}) if f.name in pk and not f.required else f for f in fields]
     fks = []
     raw_fks = descriptor.get("foreignKeys", [])
     if not isinstance(raw_fks, list):
