@@ -129,7 +129,7 @@ def json_schema_problem(schema: dict[str, Any], cell: str) -> str | None:
     try:
         error = jsonschema.exceptions.best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(value))
     except referencing.exceptions.Unresolvable as exc:
-        return f"a $ref cannot be resolved (remote schemas are never fetched): {exc}"
+        return f"a $ref cannot be resolved (only references inside the schema are followed; remote schemas are never fetched): {exc}"
     except RecursionError:
         return "the schema or the value nests too deeply"
     if error is None:
