@@ -44,8 +44,8 @@ def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Fie
 
 
 def fields_match(schema: TableSchema, issues: list[Issue], present: int) -> list[Issue]:
-    """The header issues v2 fieldsMatch lets through dropped: extra columns (subset), missing ones (superset), both (partial,
-    when at least one field has its column)."""
+    """issues without what v2 fieldsMatch allows: extra columns (subset), missing ones (superset), both (partial, when at least one
+    field has its column). exact and equal allow neither; columns are matched by name in every mode."""
     allowed = {"subset": {"extra-column"}, "superset": {"missing-column"},
                "partial": {"extra-column", "missing-column"} if present else set()}.get(schema.fields_match, set())
     return [i for i in issues if i.code not in allowed]

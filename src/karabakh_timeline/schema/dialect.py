@@ -31,7 +31,7 @@ class UnsupportedFeature(ValueError):
 
 @dataclass(frozen=True)
 class Dialect:
-    """CSV Dialect 1.0 (and headerRow, commentRows of 1.2; headerRows, headerJoin of Table Dialect v2), defaults as the specs give them."""
+    """CSV Dialect 1.0 (and headerRow, commentRows of 1.2; headerRows, headerJoin, headerCase, skipBlankRows of Table Dialect v2)."""
 
     delimiter: str = ","
     quote_char: str = '"'
