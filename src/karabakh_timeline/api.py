@@ -69,7 +69,7 @@ def _load(package: Package, errors: str) -> Timeline:
         problems += typed.issues
         frame = typed.frame
         for f in typed.schema.fields:
-            if f.enum is not None and f.type == "string":
+            if f.allowed is not None and f.type == "string":  # an enum or v2 categories: a categorical column
                 text = frame[f.name]
                 frame[f.name] = text.astype(f.pandas_dtype())
                 lost = (text.notna() & frame[f.name].isna()).to_numpy()

@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of, nan_issues
-from karabakh_timeline.check.rules import Context, run_rules
 from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
@@ -24,7 +23,8 @@ _PANDERA_CODES = {
     "not_nullable": "missing-value",
     "field_uniqueness": "duplicate-value",
 }
-_CODES = ("missing-value", "duplicate-value", "duplicate-key", "enum-value", "pattern-mismatch", "text-length", "out-of-range", "foreign-key")
+_CODES = ("missing-value", "duplicate-value", "duplicate-key", "enum-value", "pattern-mismatch", "text-length", "out-of-range", "foreign-key",
+          "json-schema-mismatch")
 
 
 def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache: dict | None = None) -> list[Issue]:
@@ -49,15 +49,16 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
         check_name = str(check)
         found = _PANDERA_CODES.get(check_name, check_name)
         field = None if column is None or pd.isna(column) else str(column)
-        if found.startswith("foreign-key:"):
-            found, field = "foreign-key", found.split(":", 1)[1]
+        frame_wide = found.startswith(("foreign-key:", "unique-key:"))  # a row-level check: the value is the key's cells
+        if frame_wide:
+            found, field = "foreign-key" if found.startswith("foreign-key:") else "duplicate-value", found.split(":", 1)[1]
         if index is None or pd.isna(index):
             continue  # dataframe-wide messages (e.g. a column missing): the reader reported them
         row = int(index)
         if found == "duplicate-key":
             field = pk
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
-        elif found == "foreign-key" and field is not None:
+        elif frame_wide and field is not None:
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
         elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
             continue  # the whole column is missing, or the cell was present but untypable: reported already
@@ -110,6 +111,8 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
             issues += found
             bar.advance(f"checked {name}")
         if active == TIMELINE:
+            from karabakh_timeline.check.rules import Context, run_rules  # the house rules: not imported for other packages
+
             schemas = {name: r.schema for name, r in package.resources.items()}
             issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
         bar.advance("timeline rules")

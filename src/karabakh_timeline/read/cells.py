@@ -33,7 +33,7 @@ _SIMPLE_URI = rf"^[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]+(:[0-9]*)?(/{_URI_CH
 # a letter TLD after it, under the length limits, and not a special-use domain. Only cells this misses go to email-validator.
 _SIMPLE_EMAIL = (r"^[A-Za-z0-9_%+-]{1,64}(\.[A-Za-z0-9_%+-]{1,64})*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _SPECIAL_USE = r"(?i)\.(arpa|invalid|local|localhost|onion|test)$"
-_PER_VALUE = {"duration", "geopoint", "geojson", "object", "array"}  # no vectorised form: schema.lexical on each distinct value
+_PER_VALUE = {"duration", "geopoint", "geojson", "object", "array", "list"}  # no vectorised form: schema.lexical on each distinct value
 
 
 def missing_mask(column: pa.ChunkedArray | pa.Array, missing_values: tuple[str, ...]) -> pa.ChunkedArray | pa.Array:
@@ -84,22 +84,27 @@ def _only(column: pa.ChunkedArray | pa.Array, ok: pa.ChunkedArray | pa.Array) ->
     return pc.if_else(ok, column, pa.scalar(None, column.type))
 
 
+def _surely_or_exactly(column: pa.ChunkedArray | pa.Array, missing: Any, surely: Any, fld: Field) -> Any:
+    """ok: true where the RE2 pre-check accepts the cell for certain, else schema.lexical's verdict on the cells it misses only."""
+    rest = pc.and_(pc.invert(surely), pc.invert(missing))
+    if not pc.any(rest).as_py():
+        return surely
+    _, exact = per_distinct(_only(column, rest), lexical.parser(fld.type, fld.format, fld.options), pa.string())
+    return pc.if_else(rest, exact, surely)
+
+
 def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray | pa.Array, fld: Field) -> tuple[Any, Any]:
     """String-valued types: the cell itself where its form is right (regex in Arrow, else schema.lexical per distinct value)."""
     regex = {"time": _TIME, "yearmonth": _YEARMONTH}.get(fld.type)
     if regex and fld.format == "default":
         return column, pc.match_substring_regex(column, regex)
     if fld.type == "string" and fld.format == "uri":
-        simple = pc.match_substring_regex(column, _SIMPLE_URI)
-        if pc.all(pc.or_(simple, missing)).as_py():
-            return column, simple
+        return column, _surely_or_exactly(column, missing, pc.match_substring_regex(column, _SIMPLE_URI), fld)
     if fld.type == "string" and fld.format == "email":
         simple = pc.and_(pc.and_(pc.match_substring_regex(column, _SIMPLE_EMAIL), pc.invert(pc.match_substring_regex(column, _SPECIAL_USE))),
                          pc.less_equal(pc.binary_length(column), 254))
         local_ok = pc.less_equal(pc.binary_length(pc.replace_substring_regex(column, "@.*$", "")), 64)
-        simple = pc.and_(simple, local_ok)
-        if pc.all(pc.or_(simple, missing)).as_py():
-            return column, simple
+        return column, _surely_or_exactly(column, missing, pc.and_(simple, local_ok), fld)
     if fld.type == "string" and fld.format == "uuid":
         regex = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
         canonical = pc.match_substring_regex(column, regex)
@@ -196,10 +201,12 @@ def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np
         expected = f"a {fld.type} in the format {lexical.pattern(fld.format)}"
     elif fld.format != "default":
         expected = f"{expected} (format {fld.format})"
+    elif fld.type == "list":
+        expected = f"a list of {fld.options['itemType']} items separated by {fld.options['delimiter']!r}"
     return [Issue("type-error", template.message(value=value, expected=expected), table, int(lines[i]), fld.name, value)
             for i, value in zip(idx, values, strict=True)]
 
 
 def enum_message(value: object, fld: Field) -> str:
     """The one enum-value message, for the validator and load() alike."""
-    return code("enum-value").message(value=value, allowed=", ".join(map(str, fld.enum or [])))
+    return code("enum-value").message(value=value, allowed=", ".join(map(str, fld.enum or fld.categories or [])))

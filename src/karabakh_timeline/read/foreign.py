@@ -92,8 +92,11 @@ def _from_bytes(name: str, data: bytes, schema_names: list[str]) -> RawTable:
     return _finish(name, header, cells, lines, issues + parse_issues, schema_names)
 
 
-def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str]) -> RawTable:
+def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str],
+            d: Dialect | None = None) -> RawTable:
     cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
+    if d is not None and d.skip_blank_rows:
+        blank_issues = []  # v2 skipBlankRows: dropped without a word
     columns = {}
     for index, col in enumerate(header):
         if col in schema_names and col not in columns:
@@ -104,11 +107,12 @@ def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, i
 def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) -> RawTable | None:
     """pyarrow's reader with the dialect's delimiter and quote, for a header on line 1 and nothing to skip; None: use the csv module."""
     simple = d.double_quote and d.escape_char is None and d.comment_char is None and not d.comment_rows and not d.skip_initial_space \
-        and d.header_row == 1 and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
+        and d.header_rows == (1,) and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
     if not simple or not strict_csv(data, d.delimiter, d.quote_char):  # the reading contract's gate, in this dialect
         return None
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     header = next(csv.reader([first], delimiter=d.delimiter, quotechar=d.quote_char), []) if d.header else list(schema_names)
+    header = in_schema_case(header, schema_names, d)
     width = len(header)
     names = [f"c{i}" for i in range(width)]
     invalid = 0
@@ -121,7 +125,8 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if d.header else 0, block_size=1 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if d.header else 0, block_size=1 << 20,
+                                           use_threads=len(data) > 1 << 20),  # as read.csv_file: one block is read inline
             parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char=d.quote_char, double_quote=True, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
@@ -140,7 +145,7 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     if d.null_sequence is not None:
         cells = [pc.if_else(pc.equal(c, d.null_sequence), pa.scalar("", pa.string()), c) for c in cells]
     start = 2 if d.header else 1
-    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names)
+    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names, d)
 
 
 def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
@@ -162,20 +167,49 @@ def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, 
     return records, []
 
 
+def in_schema_case(header: list[str], schema_names: list[str], d: Dialect) -> list[str]:
+    """With headerCase false, each header name that matches a schema field but for case becomes the field's name."""
+    if d.header_case:
+        return header
+    folded = {n.casefold(): n for n in reversed(schema_names)}
+    return [folded.get(h.casefold(), h) for h in header]
+
+
+def joined_header(rows: list[list[str]], join: str) -> list[str]:
+    """A multi-line header's names, as Table Dialect v2 and frictionless-py give them: each column's cells joined with headerJoin,
+    a cell equal to the one above it (a merged cell written out) taken once."""
+    names: list[str] = []
+    above: dict[int, str] = {}
+    for cells in rows:
+        for index, cell in enumerate(cells):
+            if above.get(index) == cell:
+                continue
+            above[index] = cell
+            if index >= len(names):
+                names += [""] * (index - len(names)) + [cell]
+            else:
+                names[index] = join.join([names[index], cell])
+    return names
+
+
 def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[Issue], d: Dialect, schema_names: list[str]) -> RawTable:
     """A RawTable from records: the header where the dialect puts it (or the schema's names), ragged rows reported."""
     if d.header:
-        before = [r for r in records if r[0] < d.header_row]
-        records = records[len(before):]
-        if not records or not records[0][1]:
-            issues.append(Issue("empty-file", "the file has no header", name, d.header_row))
+        # The header starts on the first record at or after its line (comment lines before it are skipped); further header
+        # rows keep their distance from it.
+        start = next((line for line, _ in records if line >= d.header_rows[0]), None)
+        shift = 0 if start is None else start - d.header_rows[0]
+        heads = [r for r in records if r[0] - shift in d.header_rows]
+        if not heads or not heads[0][1]:
+            issues.append(Issue("empty-file", "the file has no header", name, d.header_rows[0]))
             return RawTable(name, {}, _EMPTY, issues, False)
-        header_line, header = records[0]
+        header_line = heads[0][0]
+        header = in_schema_case(joined_header([cells for _, cells in heads], d.header_join), schema_names, d)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
         _, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
         issues += [Issue(i.code, i.message, i.table, header_line, i.field, i.value) for i in header_issues]
-        body = records[1:]
+        body = [r for r in records if r[0] - shift > d.header_rows[-1]]  # lines between header rows are not data
     else:
         header, body = list(schema_names), records
     width = len(header)
@@ -188,7 +222,7 @@ def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[
         kept.append((line, record or [""] * width))
     null = d.null_sequence
     columns = [pa.array(["" if null is not None and r[i] == null else r[i] for _, r in kept], pa.string()) for i in range(width)]
-    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names)
+    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names, d)
 
 
 def _cell(value: Any) -> str:
