@@ -270,9 +270,7 @@ def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = Fals
             # from inside our own thread pool is how pyarrow aborts at exit (apache/arrow#34314): small files read inline.
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=source.size > _BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
-            # large_string, the type pandas' Arrow strings hold: converting later would copy every column
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.large_string() for n in names}, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
@@ -285,7 +283,7 @@ def _parse_slow(name: str, data: bytes, width: int) -> tuple[list[pa.Array], np.
     """Python's csv module: exact starting line of every record, ragged rows and parse errors."""
     records, issues = read_records(name, data.decode("utf-8"))
     body = [(line, record or [""] * width) for line, record in records[1:]]  # blank lines: reported as blank rows
-    columns = [pa.array([r[i] for _, r in body], pa.large_string()) for i in range(width)]
+    columns = [pa.array([r[i] for _, r in body], pa.string()) for i in range(width)]
     return columns, np.asarray([line for line, _ in body], dtype=np.int64), issues
 
 
