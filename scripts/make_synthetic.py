@@ -21,8 +21,18 @@ SYNTHETIC_VERSION = "0.1.0"
 WORDS = np.array(["talks", "ceasefire", "border", "corridor", "statement", "meeting", "shelling", "exchange", "prisoners", "monitoring", "mission", "road", "checkpoint", "ministers", "summit", "agreement"])
 
 
-def _ids(prefix: str, n: int, start: int = 0) -> np.ndarray:
-    return np.char.add(f"{prefix}_", np.char.zfill(np.arange(start, start + n).astype(str), 6))
+DIGITS = 6  # an ID's digits in the real schemas' patterns (evt_[0-9]{6})
+
+
+def _ids(prefix: str, n: int, start: int = 0, digits: int = DIGITS) -> np.ndarray:
+    return np.char.add(f"{prefix}_", np.char.zfill(np.arange(start, start + n).astype(str), digits))
+
+
+def _widen(schemas: Path, digits: int) -> None:
+    """More than a million events need IDs of more digits: the package's copy of the schemas says so, else every ID is a pattern-mismatch."""
+    for path in schemas.glob("*.json"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(f"[0-9]{{{DIGITS}}}", f"[0-9]{{{digits}}}"), encoding="utf-8")
 
 
 def _text(rng: np.random.Generator, n: int, words: int, stem: str) -> pd.Series:
@@ -76,15 +86,18 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     descriptor["version"] = SYNTHETIC_VERSION  # a fixture's own version, independent of the real data's releases
     (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     shutil.copytree(ROOT / "schemas", out / "schemas", dirs_exist_ok=True)
+    digits = max(DIGITS, len(str(n_events - 1)))  # events are the largest ID space (statements and sources: half as many)
+    if digits > DIGITS:
+        _widen(out / "schemas", digits)
     (out / "data").mkdir(exist_ok=True)
     n_places = max(10, n_events // 100)
     n_actors = max(10, n_events // 50)
     n_sources = max(10, n_events // 2)
     n_statements = max(1, n_events // 2)
-    places = _ids("plc", n_places)
-    actors = _ids("act", n_actors)
-    sources = _ids("src", n_sources)
-    events = _ids("evt", n_events)
+    places = _ids("plc", n_places, digits=digits)
+    actors = _ids("act", n_actors, digits=digits)
+    sources = _ids("src", n_sources, digits=digits)
+    events = _ids("evt", n_events, digits=digits)
     event_types = next(f for f in json.loads((ROOT / "schemas" / "events.json").read_text())["fields"] if f["name"] == "event_type")["constraints"]["enum"]
     d = _dates(rng, n_events)
     best = rng.integers(0, 50, n_events)
@@ -110,7 +123,7 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     # Publishers take turns over the sides, so that two consecutive sources (an event's pair) always
     # corroborate each other independently under the trust model.
     n_publishers = max(4, n_sources // 50)
-    publishers = _ids("pub", n_publishers)
+    publishers = _ids("pub", n_publishers, digits=digits)
     host = np.char.add(np.char.add("news", np.arange(n_publishers).astype(str)), ".example.org")
     sides = np.array(["none", "armenia", "azerbaijan", "nagorno_karabakh"])[np.arange(n_publishers) % 4]
     _write(out, "publishers", {
@@ -127,7 +140,7 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     }, n_sources)
     n_roles = n_actors
     _write(out, "actor_roles", {
-        "role_id": _ids("rol", n_roles), "actor_id": actors, "organization_id": actors[np.arange(n_actors) // 5 * 5],
+        "role_id": _ids("rol", n_roles, digits=digits), "actor_id": actors, "organization_id": actors[np.arange(n_actors) // 5 * 5],
         "title": "Minister", "date_start": "1988-01-01", "source_id": sources[rng.integers(0, n_sources, n_roles)],
     }, n_roles)
     # event_sources: 1 or 2 distinct sources per event (about 1.6 per event).
@@ -151,13 +164,13 @@ def make(n_events: int, out: Path, seed: int = 20200927) -> None:
     _write(out, "event_relations", {"event_id": events[rel_from], "related_event_id": events[rel_from - 1], "relation": "follows_from"}, n_rel)
     sd = _dates(rng, n_statements)
     _write(out, "statements", {
-        "statement_id": _ids("stm", n_statements), **sd, "speaker_id": actors[rng.integers(0, n_actors, n_statements)],
+        "statement_id": _ids("stm", n_statements, digits=digits), **sd, "speaker_id": actors[rng.integers(0, n_actors, n_statements)],
         "speech_act": np.array(["claim", "deny", "accuse", "welcome"])[rng.integers(0, 4, n_statements)],
         "text": _text(rng, n_statements, 12, "Synthetic statement:"), "text_kind": "paraphrase", "language": "en", "original_language": "en",
         "event_id": events[rng.integers(0, n_events, n_statements)], "source_id": sources[rng.integers(0, n_sources, n_statements)],
     }, n_statements)
     n_retired = max(1, n_events // 1000)
-    _write(out, "retired_ids", {"id": _ids("stm", n_retired, n_statements), "table": "statements", "retired_in": "0.1.0",
+    _write(out, "retired_ids", {"id": _ids("stm", n_retired, n_statements, digits=digits), "table": "statements", "retired_in": "0.1.0",
                                 "reason": "Synthetic duplicate merged"}, n_retired)
 
 
