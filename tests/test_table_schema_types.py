@@ -36,6 +36,7 @@ CASES = [
     ("date-any", {"type": "date", "format": "any"}, "31 December 2020", "not a date", "type-error"),
     ("true-false-values", {"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, "yes", "true", "type-error"),
     ("group-char", {"type": "number", "groupChar": " "}, "1 234 567.5", "1,234", "type-error"),
+    ("group-char-empty", {"type": "number", "groupChar": ""}, "1234.5", "1,234", "type-error"),  # "" is no grouping (datasets/oil-prices)
     ("decimal-char", {"type": "number", "decimalChar": ",", "groupChar": "."}, "1.234,5", "1,2,3", "type-error"),
     ("bare-number", {"type": "number", "bareNumber": False}, "€95.5%", "€", "type-error"),
     ("integer-bare-number", {"type": "integer", "bareNumber": False}, "$1000", "$", "type-error"),
