@@ -81,7 +81,7 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
 
 
 def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
-    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data.
+    """Validate the package at path (default: the working directory's package, else the bundled data); never raises on bad data.
 
     profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
     house rules run under the timeline profile only; every package gets the spec checks.

@@ -80,18 +80,22 @@ def bundled_descriptor() -> Path:
     raise PackageError(Issue("package-not-found", "the bundled datapackage.json is missing from this installation"))
 
 
+def _descriptor_in(folder: Path) -> Path | None:
+    """The folder's descriptor: datapackage.json, else datapackage.yaml or datapackage.yml."""
+    return next((folder / n for n in (DESCRIPTOR, "datapackage.yaml", "datapackage.yml") if (folder / n).is_file()), None)
+
+
 def locate(path: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve PATH to a datapackage.json: PATH itself, PATH/datapackage.json, ./datapackage.json, or the bundled copy."""
+    """Resolve PATH to a descriptor: PATH itself, the one in PATH, the one in the working directory, or the bundled copy."""
     if path is None:
-        local = Path.cwd() / DESCRIPTOR
-        return local if local.is_file() else bundled_descriptor()
+        return _descriptor_in(Path.cwd()) or bundled_descriptor()
     text = os.fspath(path)
     if _URL.match(text):
         raise PackageError(Issue("path-remote", f"{text} is a URL; give a local directory or datapackage.json", value=text))
     p = Path(text)
     try:
         if p.is_dir():
-            p = next((p / n for n in (DESCRIPTOR, "datapackage.yaml", "datapackage.yml") if (p / n).is_file()), p / DESCRIPTOR)
+            p = _descriptor_in(p) or p / DESCRIPTOR
         found = p.is_file()
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a lone surrogate the file system cannot encode
         why = getattr(exc, "strerror", None) or str(exc)
