@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run
+from test_frictionless_agreement import _RESULTS as FIXTURE_RESULTS
+from test_frictionless_agreement import CASES as FIXTURE_CASES
 from test_frictionless_agreement import OUR_CLASSES, PEER_CLASSES
 
 frictionless = pytest.importorskip("frictionless")
@@ -69,6 +71,10 @@ PACKAGES = {
     "s-and-p-500-companies": Package("datasets/s-and-p-500-companies", "56509dd80619e4d8e1410c2260d68ddd3eab6068", PDDL),
     "un-locode": Package("datasets/un-locode", "b1309b37edea63334a819a78c22b8967f61c37ad", PDDL, absent=("data/code-list.csv",),
                          drop=("code-list",)),
+    # Older commits, whose descriptors break Data Package v1 (their licence is given as {"id": "odc-pddl", ...}).
+    "currency-codes-2017": Package("datasets/currency-codes", "3cdbf669107e60ff81f06833753f75cc267f2ef5", "odc-pddl"),
+    "language-codes-2015": Package("datasets/language-codes", "0d5c7b2f5bfba52cb3c231e90cbc7391315eb7be", "odc-pddl"),
+    "cpi-2013": Package("datasets/cpi", "7b1725834e8c04d87085f4729b7c12b8d8f57304", "odc-pddl"),
     "publicbodies": Package("datasets/publicbodies", "b58274a6d5e79d6dda83130780f955cec5e828ad", PDDL, absent=("data/it.csv",)),
 }
 
@@ -90,6 +96,7 @@ class Case:
     descriptor: str | None = None  # another descriptor than the package's own
     peer: str | None = None  # frictionless-py gives other classes: why the spec is on our side
     rows_agree: bool = False  # seeded on a file without multi-line cells: frictionless's row numbers are our lines
+    wrong: str | None = None  # ours is known to differ from the spec here: how (the test fails once it no longer does)
 
 
 def _rewrite_cell(path: Path, line: int, name: str, value: str) -> None:
@@ -191,6 +198,18 @@ CASES = [
          descriptor="data/datapackage.json", at=(("file-missing", "br", None, None),)),  # the copy its own validation task names
     Case("publicbodies-schema-path-fixed", "publicbodies", {"type-error": 3}, frozenset({"type"}), 1, edit=_fixed_schema_paths,
          at=(("type-error", "gr", 630, "email"), ("type-error", "np", 31, "email"), ("type-error", "np", 45, "email"))),
+    # Older descriptors: what v1 requires of metadata, and a pre-v1 schema ("id" for a field's name, type "float").
+    Case("currency-codes-2017", "currency-codes-2017", {"package-invalid": 1}, frozenset({"package"}), 3,
+         at=(("package-invalid", None, None, None),)),  # a licence with neither name nor path
+    Case("cpi-2013", "cpi-2013", {"package-invalid": 2, "schema-invalid": 1}, frozenset({"package", "schema"}), 3,
+         at=(("package-invalid", None, None, None),)),  # the licence, a resource without a name, fields without names
+    Case("language-codes-2015", "language-codes-2015", {"package-invalid": 1, "extra-column": 2, "missing-column": 2},
+         frozenset({"package"}), 3, at=(("package-invalid", None, None, None),),
+         wrong="the package name 'ISO 639-1 and 693-2 language codes' breaks v1's pattern (both say so), and language-codes-full.csv "
+               "has the labels English, French for the fields english, french: CSV Dialect 1.0's caseSensitiveHeader is false by "
+               "default ('columns CAT and Cat should not be equated' only when true), so they match; ours compares labels "
+               "case-sensitively and reports two extra and two missing columns (frictionless-py 5 does the same where it reads the "
+               "table, as in the next commit)"),
     # Keys and constraints the data really satisfies, declared.
     Case("s-and-p-primary-key", "s-and-p-500-companies", edit=SP_KEY),
     Case("s-and-p-foreign-key", "s-and-p-500-companies", edit=SP_SECTORS),
@@ -291,7 +310,10 @@ def test_thirdparty_verdict(case: Case, snapshots: Callable[[str], Path], tmp_pa
     _RESULTS[case.id] = (ours_classes == case.spec, their_classes == case.spec)
     assert dict(collections.Counter(code for code, *_ in ours)) == case.codes
     assert (exit_code, tuple(ours[:len(case.at)])) == (case.exit, case.at)
-    assert ours_classes == case.spec
+    if case.wrong is None:
+        assert ours_classes == case.spec
+    else:
+        assert ours_classes != case.spec, f"ours now gives the spec's verdict: drop the case's wrong note ({case.wrong[:60]}…)"
     if case.peer is None:
         assert their_classes == case.spec, f"frictionless gives {sorted(their_classes)}: if the spec is on our side, say why in peer"
     else:
@@ -301,7 +323,8 @@ def test_thirdparty_verdict(case: Case, snapshots: Callable[[str], Path], tmp_pa
 
 
 def test_thirdparty_agreement_figures(capsys: pytest.CaptureFixture[str]) -> None:
-    """Printed: the share of cases our verdict is right by the spec, and the share where frictionless-py agrees."""
+    """Printed: the share of cases our verdict is right by the spec, and where frictionless-py agrees; with the fixture suite
+    in the same process (scripts/agreement.py), the issue's bar on both: right by the spec in at least 98 % of all cases."""
     if len(_RESULTS) < len(CASES):
         pytest.skip("run with the cases (same process, snapshots present) to get the figures")
     right = sum(r for r, _ in _RESULTS.values()) / len(_RESULTS)
@@ -309,4 +332,7 @@ def test_thirdparty_agreement_figures(capsys: pytest.CaptureFixture[str]) -> Non
     with capsys.disabled():
         print(f"\nthird-party packages: {len(_RESULTS)} cases on {len(PACKAGES)} packages; ours right by the spec {right:.1%}; "
               f"frictionless-py agrees {agree:.1%}")
-    assert right >= 0.98
+    if len(FIXTURE_RESULTS) < len(FIXTURE_CASES):
+        pytest.skip("run with tests/test_frictionless_agreement.py in the same process (scripts/agreement.py) for the bar on both")
+    every = [*_RESULTS.values(), *FIXTURE_RESULTS.values()]
+    assert sum(r for r, _ in every) / len(every) >= 0.98

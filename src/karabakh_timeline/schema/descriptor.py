@@ -202,12 +202,19 @@ def open_package(path: str | os.PathLike[str] | None = None) -> Package:
         raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
     _check_metadata(descriptor, descriptor_path.name)
     package = Package(descriptor_path, descriptor)
+    package.issues.extend(_metadata_issues(descriptor, descriptor_path.name))
     root = descriptor_path.parent
     seen: set[str] = set()
     for index, raw in enumerate(descriptor["resources"]):
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not name:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
+            schema_raw = raw.get("schema") if isinstance(raw, dict) else None
+            if isinstance(schema_raw, dict):  # its inline schema is checked all the same: one pass reports both
+                try:
+                    parse_schema(f"#{index + 1}", schema_raw)
+                except SchemaError as exc:
+                    package.issues.append(Issue("schema-invalid", f"resource #{index + 1}: {exc}"))
             continue
         if not RESOURCE_NAME.fullmatch(name) or name in (".", ".."):
             package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name[:80]!r} must be 1 to 200 lower-case "
@@ -250,6 +257,25 @@ def _check_metadata(descriptor: dict[str, Any], where: str) -> None:
             bad = next((t for t in texts if t in item and not isinstance(item[t], str)), None)
             if bad:
                 raise refuse(f"{key}[{index}].{bad} must be a string, got {type(item[bad]).__name__}")
+
+
+PACKAGE_NAME = re.compile(r"[-a-z0-9._/]+")  # Data Package v1's profile: ^([-a-z0-9._/])+$
+
+
+def _metadata_issues(descriptor: dict[str, Any], where: str) -> list[Issue]:
+    """What Data Package v1 requires of well-typed metadata: a package name of its pattern, a name or path in each licence.
+
+    Reported, and the tables still checked (frictionless-py stops at these and reads no table).
+    """
+    issues = []
+    name = descriptor.get("name")
+    if isinstance(name, str) and not PACKAGE_NAME.fullmatch(name):
+        issues.append(Issue("package-invalid", f"{where}: the package name {name[:80]!r} must be lower-case letters, digits, "
+                            "'-', '_', '.' or '/'", value=safe_text(name, 80)))
+    for index, licence in enumerate(descriptor.get("licenses", [])):
+        if "name" not in licence and "path" not in licence:
+            issues.append(Issue("package-invalid", f"{where}: licenses[{index}] needs a name or a path", value=repr(licence)[:80]))
+    return issues
 
 
 def _check_references(package: Package, names: set[str]) -> None:
