@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of, nan_issues
-from karabakh_timeline.check.rules import Context, run_rules
 from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
@@ -110,6 +109,8 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
             issues += found
             bar.advance(f"checked {name}")
         if active == TIMELINE:
+            from karabakh_timeline.check.rules import Context, run_rules  # the house rules: not imported for other packages
+
             schemas = {name: r.schema for name, r in package.resources.items()}
             issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
         bar.advance("timeline rules")

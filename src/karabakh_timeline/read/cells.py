@@ -84,22 +84,27 @@ def _only(column: pa.ChunkedArray | pa.Array, ok: pa.ChunkedArray | pa.Array) ->
     return pc.if_else(ok, column, pa.scalar(None, column.type))
 
 
+def _surely_or_exactly(column: pa.ChunkedArray | pa.Array, missing: Any, surely: Any, fld: Field) -> Any:
+    """ok: true where the RE2 pre-check accepts the cell for certain, else schema.lexical's verdict on the cells it misses only."""
+    rest = pc.and_(pc.invert(surely), pc.invert(missing))
+    if not pc.any(rest).as_py():
+        return surely
+    _, exact = per_distinct(_only(column, rest), lexical.parser(fld.type, fld.format, fld.options), pa.string())
+    return pc.if_else(rest, exact, surely)
+
+
 def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray | pa.Array, fld: Field) -> tuple[Any, Any]:
     """String-valued types: the cell itself where its form is right (regex in Arrow, else schema.lexical per distinct value)."""
     regex = {"time": _TIME, "yearmonth": _YEARMONTH}.get(fld.type)
     if regex and fld.format == "default":
         return column, pc.match_substring_regex(column, regex)
     if fld.type == "string" and fld.format == "uri":
-        simple = pc.match_substring_regex(column, _SIMPLE_URI)
-        if pc.all(pc.or_(simple, missing)).as_py():
-            return column, simple
+        return column, _surely_or_exactly(column, missing, pc.match_substring_regex(column, _SIMPLE_URI), fld)
     if fld.type == "string" and fld.format == "email":
         simple = pc.and_(pc.and_(pc.match_substring_regex(column, _SIMPLE_EMAIL), pc.invert(pc.match_substring_regex(column, _SPECIAL_USE))),
                          pc.less_equal(pc.binary_length(column), 254))
         local_ok = pc.less_equal(pc.binary_length(pc.replace_substring_regex(column, "@.*$", "")), 64)
-        simple = pc.and_(simple, local_ok)
-        if pc.all(pc.or_(simple, missing)).as_py():
-            return column, simple
+        return column, _surely_or_exactly(column, missing, pc.and_(simple, local_ok), fld)
     if fld.type == "string" and fld.format == "uuid":
         regex = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
         canonical = pc.match_substring_regex(column, regex)

@@ -266,7 +266,9 @@ def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = Fals
     try:
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
+            # One block gains nothing from Arrow's pool, and its workers calling on_invalid back into Python
+            # from inside our own thread pool is how pyarrow aborts at exit (apache/arrow#34314): small files read inline.
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=source.size > _BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
         )

@@ -121,7 +121,8 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if d.header else 0, block_size=1 << 20),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if d.header else 0, block_size=1 << 20,
+                                           use_threads=len(data) > 1 << 20),  # as read.csv_file: one block is read inline
             parse_options=pacsv.ParseOptions(delimiter=d.delimiter, quote_char=d.quote_char, double_quote=True, newlines_in_values=True,
                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,

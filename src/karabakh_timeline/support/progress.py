@@ -12,10 +12,10 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 _current: ContextVar[Progress | None] = ContextVar("karabakh_timeline_progress", default=None)
 
@@ -57,6 +57,9 @@ def on_terminal(stream: TextIO | None = None) -> Iterator[None]:
     if not is_terminal(stream):
         yield
         return
+    from rich.console import Console  # only a terminal pays for rich's import (a pre-commit hook or a CI log does not)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(file=stream, force_terminal=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
