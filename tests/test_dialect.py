@@ -39,6 +39,25 @@ def test_dialects_read_valid_files(tmp_path: Path, data: str, dialect: dict) -> 
     assert _issues(pkg) == (0, [])
 
 
+@pytest.mark.parametrize("data,resource", [
+    ("ID,Name\n1,a\nx,b\n", {}),
+    ("ID;Name\n1;a\nx;b\n", {"dialect": {"delimiter": ";"}}),
+    ("# c\nID,Name\n1,a\nx,b\n", {"dialect": {"commentChar": "#"}}),
+    ("ID,Name\n1,a\nx,b\n", {"encoding": "latin-1"}),
+], ids=["plain", "semicolon", "records", "encoding"])
+def test_header_case_is_not_meaningful_unless_the_dialect_says_so(tmp_path: Path, data: str, resource: dict) -> None:
+    """CSV Dialect 1.0: caseSensitiveHeader is false by default (datasets/language-codes labelled the fields english, french as English, French)."""
+    pkg = foreign_package(tmp_path / "p", {"t": (data, _with(resource))})
+    line = 4 if "commentChar" in resource.get("dialect", {}) else 3
+    assert _issues(pkg) == (1, [("type-error", line, "id")])  # ID is the column of id: its cells are typed
+    assert _issues(pkg, "--profile", "timeline")[1][:2] == [("header-case", line - 2, "id"), ("header-case", line - 2, "name")]
+    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    dialect = descriptor["resources"][0].setdefault("dialect", {})
+    dialect["caseSensitiveHeader"] = True
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert sorted(code for code, *_ in _issues(pkg)[1]) == ["extra-column", "extra-column", "missing-column", "missing-column"]
+
+
 def test_dialect_lines_are_physical_lines(tmp_path: Path) -> None:
     pkg = foreign_package(tmp_path / "p", {"t": ("# c\nid;name\n1;a\nx;b\n2;c;d\n", _with({"dialect": {"delimiter": ";", "commentChar": "#"}}))})
     assert _issues(pkg) == (1, [("type-error", 4, "id"), ("extra-cell", 5, None)])

@@ -76,14 +76,14 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[bytes, list[Issue]]:
                             name, line, value=encoding)]
 
 
-def _from_bytes(name: str, data: bytes, schema_names: list[str]) -> RawTable:
+def _from_bytes(name: str, data: bytes, schema_names: list[str], case_sensitive: bool) -> RawTable:
     """csv_file's reading of UTF-8 CSV in the default dialect, on bytes in memory."""
     data, issues = _byte_issues(name, data)
     first = data.split(b"\n", 1)[0]
     if not first.strip(b"\r"):
         issues.append(Issue("empty-file", "the file has no header", name, 1))
         return RawTable(name, {}, _EMPTY, issues, False)
-    header, header_issues = _header(name, first, schema_names)
+    header, header_issues = _header(name, first, schema_names, case_sensitive)
     issues += header_issues
     width = len(header)
     physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -136,7 +136,7 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     if d.header:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        _, issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
+        header, issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names, d.case_sensitive_header)
     cells = [table.column(n) for n in names]
     if d.null_sequence is not None:
         cells = [pc.if_else(pc.equal(c, d.null_sequence), pa.scalar("", pa.string()), c) for c in cells]
@@ -174,7 +174,7 @@ def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[
         header_line, header = records[0]
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        _, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
+        header, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names, d.case_sensitive_header)
         issues += [Issue(i.code, i.message, i.table, header_line, i.field, i.value) for i in header_issues]
         body = records[1:]
     else:
@@ -231,7 +231,7 @@ def read_foreign(resource: Resource) -> RawTable:
         return _unreadable(name, "empty-file", "the file is empty; it needs at least the header")
     data, issues = _decode(name, data, resource.encoding)
     if resource.dialect.is_default:
-        table = _from_bytes(name, data, resource.schema.field_names)
+        table = _from_bytes(name, data, resource.schema.field_names, resource.dialect.case_sensitive_header)
         table.issues[:0] = issues
         return table
     data, byte_issues = _byte_issues(name, data.removeprefix(BOM))

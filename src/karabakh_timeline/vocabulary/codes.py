@@ -78,6 +78,7 @@ _CODES = [
     Code("missing-column", FILE, "error", "A field of the schema has no column in the header."),
     Code("extra-column", FILE, "error", "A header column that the schema does not define."),
     Code("header-order", FILE, "error", "The header's columns are not in the schema's order."),
+    Code("header-case", FILE, "error", "A header column is its field's name in another case (canonical files use the schema's names)."),
     Code("missing-cell", FILE, "error", "A row has fewer cells than the header."),
     Code("extra-cell", FILE, "error", "A row has more cells than the header."),
     Code("blank-row", FILE, "error", "A row whose cells are all empty."),
@@ -141,7 +142,7 @@ _CODES = [
 
 # The house rules: canonical bytes (UTF-8 without BOM, LF, header in schema order), and every rule of
 # check/rules (level RULE), the codes those rules report at cell level, and the diff's retirement rule.
-_TIMELINE_CODES = frozenset({"byte-order-mark", "line-ending", "header-order", "country-code", "language-tag", "edtf-invalid",
+_TIMELINE_CODES = frozenset({"byte-order-mark", "line-ending", "header-order", "header-case", "country-code", "language-tag", "edtf-invalid",
                              "unrecorded-removal"})
 CODES: dict[str, Code] = {
     c.name: replace(c, profile=TIMELINE) if c.level == RULE or c.name in _TIMELINE_CODES else c for c in _CODES
