@@ -330,6 +330,9 @@ CASES: list[Case] = [
          [("package-invalid", None, None, None)]),  # datasets/currency-codes in 2017
     Case("unnamed-resource-with-a-bad-schema", descriptor(lambda d: d["resources"].append({"path": "data/extra.csv", "schema": {"fields": [{"id": "x"}]}})),
          3, [("package-invalid", None, None, None), ("schema-invalid", None, None, None)]),  # datasets/cpi in 2013: both reported
+    Case("bad-resource-name-with-a-bad-schema", descriptor(lambda d: d["resources"].append({"name": "Code list", "path": "data/extra.csv",
+                                                                                           "schema": {"fields": [{"name": "x", "type": "float"}]}})),
+         3, [("package-invalid", None, None, None), ("schema-invalid", None, None, None)]),  # datasets/un-locode in 2015
     Case("package-name-with-spaces", descriptor(lambda d: d.update(name="ISO 639-1 codes")), 3,
          [("package-invalid", None, None, None)]),  # datasets/language-codes in 2015
     Case("schema-invalid-json", lambda pkg: (pkg / "schemas" / "places.json").write_text("{"), 3, [("package-invalid-json", PL, 1, None)]),

@@ -75,6 +75,8 @@ PACKAGES = {
     "currency-codes-2017": Package("datasets/currency-codes", "3cdbf669107e60ff81f06833753f75cc267f2ef5", "odc-pddl"),
     "language-codes-2015-01": Package("datasets/language-codes", "0d5c7b2f5bfba52cb3c231e90cbc7391315eb7be", "odc-pddl"),
     "language-codes-2015-02": Package("datasets/language-codes", "97c8ba1642f13205899ceaa963f2d8ca5c5985ee", "odc-pddl"),
+    "country-codes-2017": Package("datasets/country-codes", "ab905908b4227ea523b4d05639ab595dc5d363a7", "ODC-PDDL-1.0 (as type)"),
+    "un-locode-2015": Package("datasets/un-locode", "316bdd162f611f41c5beb19097c840d39885efef", "none declared", absent=("data/code-list.csv",)),
     "cpi-2013": Package("datasets/cpi", "7b1725834e8c04d87085f4729b7c12b8d8f57304", "odc-pddl"),
     "publicbodies": Package("datasets/publicbodies", "b58274a6d5e79d6dda83130780f955cec5e828ad", PDDL, absent=("data/it.csv",)),
 }
@@ -206,6 +208,12 @@ CASES = [
          at=(("package-invalid", None, None, None),)),  # a licence with neither name nor path
     Case("cpi-2013", "cpi-2013", {"package-invalid": 2, "schema-invalid": 1}, frozenset({"package", "schema"}), 3,
          at=(("package-invalid", None, None, None),)),  # the licence, a resource without a name, fields without names
+    Case("country-codes-2017", "country-codes-2017", {"package-invalid": 1, "schema-invalid": 1}, frozenset({"package", "schema"}), 3,
+         at=(("package-invalid", None, None, None), ("schema-invalid", "country-codes", None, None)),
+         peer="its licence is {type, url}, with neither the name nor the path Data Package v1 requires, and M49, a number, has "
+              "minLength 3, which applies to strings, arrays and objects only: frictionless-py reports the field, not the licence"),
+    Case("un-locode-2015", "un-locode-2015", {"package-invalid": 5, "schema-invalid": 1}, frozenset({"package", "schema"}), 3,
+         at=(("package-invalid", None, None, None),)),  # resource names with spaces and capitals; string formats 'ym' and 'DDMM[N/S]…'
     Case("language-codes-2015-01", "language-codes-2015-01", {"package-invalid": 1}, frozenset({"package"}), 3,
          at=(("package-invalid", None, None, None),)),  # a package name with spaces; English, French label the fields english, french
     Case("language-codes-2015-02", "language-codes-2015-02", peer=CASE),  # the name mended, the labels as before

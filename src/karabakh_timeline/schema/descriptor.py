@@ -209,16 +209,12 @@ def open_package(path: str | os.PathLike[str] | None = None) -> Package:
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not name:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
-            schema_raw = raw.get("schema") if isinstance(raw, dict) else None
-            if isinstance(schema_raw, dict):  # its inline schema is checked all the same: one pass reports both
-                try:
-                    parse_schema(f"#{index + 1}", schema_raw)
-                except SchemaError as exc:
-                    package.issues.append(Issue("schema-invalid", f"resource #{index + 1}: {exc}"))
+            package.issues.extend(_unopened_schema_issues(raw, index))
             continue
         if not RESOURCE_NAME.fullmatch(name) or name in (".", ".."):
             package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name[:80]!r} must be 1 to 200 lower-case "
                                         "letters, digits, '-', '_' or '.'", value=safe_text(name, 80)))
+            package.issues.extend(_unopened_schema_issues(raw, index))
             continue
         if name in seen:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name!r} is used by an earlier resource",
@@ -257,6 +253,18 @@ def _check_metadata(descriptor: dict[str, Any], where: str) -> None:
             bad = next((t for t in texts if t in item and not isinstance(item[t], str)), None)
             if bad:
                 raise refuse(f"{key}[{index}].{bad} must be a string, got {type(item[bad]).__name__}")
+
+
+def _unopened_schema_issues(raw: Any, index: int) -> list[Issue]:
+    """The inline schema of a resource not opened for its name, checked all the same: one pass reports both."""
+    schema_raw = raw.get("schema") if isinstance(raw, dict) else None
+    if not isinstance(schema_raw, dict):
+        return []
+    try:
+        parse_schema(f"#{index + 1}", schema_raw)
+    except SchemaError as exc:
+        return [Issue("schema-invalid", f"resource #{index + 1}: {exc}")]
+    return []
 
 
 PACKAGE_NAME = re.compile(r"[-a-z0-9._/]+")  # Data Package v1's profile: ^([-a-z0-9._/])+$

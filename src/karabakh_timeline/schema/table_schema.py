@@ -19,6 +19,7 @@ from karabakh_timeline.schema.types import type_info
 TYPES = tuple(_TYPE_TABLE)
 CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+LENGTHED = ("string", "array", "object")  # Table Schema v1: minLength and maxLength apply to collections
 ORDERED = ("integer", "number", "date", "datetime", "time", "year", "yearmonth")  # types whose values have an order
 OPTIONS = ("trueValues", "falseValues", "groupChar", "decimalChar", "bareNumber", "missingValues")  # field options this package reads
 _FORMATS = {"string": ("default", "email", "uri", "uuid", "binary"), "geopoint": ("default", "array", "object"),
@@ -144,6 +145,10 @@ def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any]
         value = constraints.get(key)
         if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
+        if key in constraints and ftype not in LENGTHED:
+            raise SchemaError(f"{where} {key} does not apply to a {ftype} field")
+    if "pattern" in constraints and ftype != "string":
+        raise SchemaError(f"{where} pattern does not apply to a {ftype} field")  # Table Schema v1: pattern applies to strings
     for key in BOUNDS:
         if key not in constraints:
             continue
