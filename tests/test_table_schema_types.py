@@ -22,6 +22,8 @@ CASES = [
     ("datetime-offset", {"type": "datetime"}, "2020-01-01T10:00:00.5+01:00", "2020-01-01", "type-error"),
     ("datetime-format", {"type": "datetime", "format": "%d/%m/%Y %H:%M"}, "31/12/2020 23:59", "2020-12-31T23:59:00Z", "type-error"),
     ("time", {"type": "time"}, "10:00:00", "25:00:00", "type-error"),
+    ("time-format", {"type": "time", "format": "%H.%M"}, "10.30", "10:30:00", "type-error"),  # was: an internal error
+    ("time-any", {"type": "time", "format": "any"}, "10:30 pm", "not a time", "type-error"),  # was: an internal error
     ("duration", {"type": "duration"}, "P1Y2M3DT4H", "1Y", "type-error"),
     ("geopoint", {"type": "geopoint"}, "90, 45", "200, 45", "type-error"),
     ("geopoint-array", {"type": "geopoint", "format": "array"}, "[90, 45]", "[90]", "type-error"),
