@@ -59,6 +59,7 @@ class Package:
     descriptor: dict[str, Any]
     resources: dict[str, Resource] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    metadata_issues: list[Issue] = field(default_factory=list)  # what v1 requires of metadata: for the validator, no bar to reading
 
     @property
     def root(self) -> Path:
@@ -202,7 +203,7 @@ def open_package(path: str | os.PathLike[str] | None = None) -> Package:
         raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
     _check_metadata(descriptor, descriptor_path.name)
     package = Package(descriptor_path, descriptor)
-    package.issues.extend(_metadata_issues(descriptor, descriptor_path.name))
+    package.metadata_issues.extend(_metadata_issues(descriptor, descriptor_path.name))
     root = descriptor_path.parent
     seen: set[str] = set()
     for index, raw in enumerate(descriptor["resources"]):
