@@ -2,7 +2,7 @@
 
 pandera is the reference: users validate frames with ``kt.schemas()``, and the validator must accept
 and reject exactly the same cells. Hypothesis generates small packages whose cells break every kind
-of constraint (missing, enum, pattern, length, range, unique, primary and foreign keys, composite ones).
+of constraint (missing, enum, pattern, length, range, unique, primary and foreign keys, v2 unique keys, composite ones).
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ CHILDREN = {
         {"name": "ref_code", "type": "string"},
     ],
     "primaryKey": ["a", "b"],
+    "uniqueKeys": [["b", "ref_code"], ["ref_id"]],  # v2: rows with a missing part are not compared
     "foreignKeys": [{"fields": ["a"], "reference": {"resource": "parents", "fields": ["id"]}},
                     {"fields": ["ref_id", "ref_code"], "reference": {"resource": "parents", "fields": ["id", "code"]}}],
 }

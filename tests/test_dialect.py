@@ -39,28 +39,31 @@ def test_dialects_read_valid_files(tmp_path: Path, data: str, dialect: dict) -> 
     assert _issues(pkg) == (0, [])
 
 
-@pytest.mark.parametrize("data,resource", [
-    ("ID,Name\n1,a\nx,b\n", {}),
-    ("ID;Name\n1;a\nx;b\n", {"dialect": {"delimiter": ";"}}),
-    ("# c\nID,Name\n1,a\nx,b\n", {"dialect": {"commentChar": "#"}}),
-    ("ID,Name\n1,a\nx,b\n", {"encoding": "latin-1"}),
-], ids=["plain", "semicolon", "records", "encoding"])
-def test_header_case_is_not_meaningful_unless_the_dialect_says_so(tmp_path: Path, data: str, resource: dict) -> None:
-    """CSV Dialect 1.0: caseSensitiveHeader is false by default (datasets/language-codes labelled the fields english, french as English, French)."""
-    pkg = foreign_package(tmp_path / "p", {"t": (data, _with(resource))})
-    line = 4 if "commentChar" in resource.get("dialect", {}) else 3
-    assert _issues(pkg) == (1, [("type-error", line, "id")])  # ID is the column of id: its cells are typed
-    assert _issues(pkg, "--profile", "timeline")[1][:2] == [("header-case", line - 2, "id"), ("header-case", line - 2, "name")]
-    descriptor = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
-    dialect = descriptor["resources"][0].setdefault("dialect", {})
-    dialect["caseSensitiveHeader"] = True
-    (pkg / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-    assert sorted(code for code, *_ in _issues(pkg)[1]) == ["extra-column", "extra-column", "missing-column", "missing-column"]
-
-
 def test_dialect_lines_are_physical_lines(tmp_path: Path) -> None:
     pkg = foreign_package(tmp_path / "p", {"t": ("# c\nid;name\n1;a\nx;b\n2;c;d\n", _with({"dialect": {"delimiter": ";", "commentChar": "#"}}))})
     assert _issues(pkg) == (1, [("type-error", 4, "id"), ("extra-cell", 5, None)])
+
+
+def test_multi_line_header_joins_its_rows(tmp_path: Path) -> None:
+    """Table Dialect v2 headerRows [2, 3] with headerJoin "_": the names are each column's cells joined; data starts after line 3."""
+    schema = {"fields": [{"name": "id_no", "type": "integer"}, {"name": "name_en", "type": "string"}],
+              "_resource": {"dialect": {"headerRows": [2, 3], "headerJoin": "_"}}}
+    pkg = foreign_package(tmp_path / "p", {"t": ("a title\nid,name\nno,en\n1,a\nx,b\n", schema)})
+    assert _issues(pkg) == (1, [("type-error", 5, "id_no")])
+
+
+def test_multi_line_header_names_not_the_schemas(tmp_path: Path) -> None:
+    schema = {"fields": [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
+              "_resource": {"dialect": {"headerRows": [1, 2]}}}
+    pkg = foreign_package(tmp_path / "p", {"t": ("id,name\nno,en\n1,a\n", schema)})
+    assert _issues(pkg) == (1, [("missing-column", 1, "id"), ("extra-column", 1, "id no"), ("missing-column", 1, "name"),
+                                ("extra-column", 1, "name en")])
+
+
+@pytest.mark.parametrize("dialect", [{"headerRows": []}, {"headerRows": [2, 1]}, {"headerRows": "1"}, {"headerJoin": 1}])
+def test_malformed_header_rows_are_package_invalid(tmp_path: Path, dialect: dict) -> None:
+    pkg = foreign_package(tmp_path / "p", {"t": ("id,name\n1,a\n", _with({"dialect": dialect}))})
+    assert _issues(pkg) == (3, [("package-invalid", None, None)])
 
 
 def test_null_sequence_is_a_missing_value(tmp_path: Path) -> None:
@@ -159,6 +162,22 @@ def test_out_of_scope_features_are_one_coded_refusal(tmp_path: Path, path: str, 
     issues = json.loads(result.stdout)["issues"]
     assert result.exit_code == 3 and [i["code"] for i in issues] == ["unsupported-feature"]
     assert feature in issues[0]["message"]
+
+
+@pytest.mark.parametrize("extra", [{"path": "https://example.org/t.csv"}, {"path": "s3://bucket/t.csv"}, {"path": "http://example.org/t.csv"},
+                                   {"schema": "https://example.org/schema.json"}, {"dialect": "https://example.org/dialect.json"}],
+                         ids=["https", "s3", "http", "schema", "dialect"])
+def test_a_remote_path_is_one_unsupported_feature(tmp_path: Path, extra: dict) -> None:
+    """Issue 11: remote paths are out of scope, never fetched: one unsupported-feature naming the feature, exit 3."""
+    pkg = foreign_package(tmp_path / "p", {"t": ("id,name\n1,a\n", ID_NAME)})
+    body = json.loads((pkg / "datapackage.json").read_text(encoding="utf-8"))
+    body["resources"][0].update(extra)
+    (pkg / "datapackage.json").write_text(json.dumps(body), encoding="utf-8")
+    result = run("validate", str(pkg), "--format", "json")
+    issues = json.loads(result.stdout)["issues"]
+    assert result.exit_code == 3
+    assert [(i["code"], i["table"], i["value"]) for i in issues] == [("unsupported-feature", "t", "remote path")]
+    assert "never fetched" in issues[0]["message"] and next(iter(extra.values())) in issues[0]["message"]
 
 
 try:

@@ -26,7 +26,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "frictionless"
 PEER_CLASSES = {
     "type-error": "type", "constraint-error": "constraint", "unique-error": "unique", "primary-key": "primary-key",
     "foreign-key": "foreign-key", "blank-row": "blank-row", "extra-cell": "extra-cell", "missing-cell": "missing-cell",
-    "duplicate-label": "header", "blank-label": "header", "missing-label": "header", "extra-label": "header", "incorrect-label": "header",
+    "duplicate-label": "header", "blank-label": "header", "unmatched-header": "header", "missing-label": "header", "extra-label": "header", "incorrect-label": "header",
     "encoding-error": "encoding", "schema-error": "schema", "field-error": "schema", "package-error": "package",
     "resource-error": "package", "format-error": "unsupported", "scheme-error": "unsupported", "source-error": "read",
     "compression-error": "read", "dialect-error": "package",
@@ -38,7 +38,7 @@ OUR_CLASSES = {
     "duplicate-header": "header", "missing-column": "header", "extra-column": "header", "encoding-error": "encoding",
     "encoding-mismatch": "encoding", "schema-invalid": "schema", "package-invalid": "package", "package-invalid-json": "package",
     "unsupported-feature": "unsupported", "parse-error": "read", "file-unreadable": "read", "empty-file": "read",
-    "references-unchecked": "foreign-key",
+    "references-unchecked": "foreign-key", "json-schema-mismatch": "constraint",
 }
 
 
@@ -154,7 +154,10 @@ CASES = [
     Case("header-row-2", ("matrix-with-comment.csv",),
          [_r("matrix-with-comment.csv", _f("f1", "f2", "f3", "f4", kind="integer"), dialect={"headerRow": 2})],
          peer=None),
-    Case("no-header", ("without-headers.csv",), [_r("without-headers.csv", ID_NAME, dialect={"header": False})]),
+Case("header-rows-three", ("matrix.csv",), [_r("matrix.csv", _f("11 21 31", "12 22 32", "13 23 33", "14 24 34", kind="integer"), dialect={"headerRows": [2, 3, 4]})]),
+    Case("header-rows-join", ("matrix.csv",), [_r("matrix.csv", _f("11.21.31", "12.22.32", "13.23.33", "14.24.34", kind="integer"), dialect={"headerRows": [2, 3, 4], "headerJoin": "."})]),
+    Case("header-rows-not-the-schemas", ("matrix.csv",), [_r("matrix.csv", _f("f1", "f2", "f3", "f4", kind="integer"), dialect={"headerRows": [1, 2]})], frozenset({"header"})),
+        Case("no-header", ("without-headers.csv",), [_r("without-headers.csv", ID_NAME, dialect={"header": False})]),
     Case("latin1", ("latin1.csv",), [_r("latin1.csv", ID_NAME, encoding="latin-1")]),
     Case("latin1-undeclared", ("latin1.csv",), [_r("latin1.csv", ID_NAME)], frozenset({"encoding"}),
          peer="undeclared, the encoding is UTF-8 (Data Package default) and 0xa3 is not UTF-8; frictionless detects the encoding"),

@@ -85,7 +85,7 @@ CASES = [
     ("missing-resource-file", lambda pkg: (pkg / "data" / "places.csv").unlink(), 3, [("file-missing", "places", None, None)]),
     ("dotdot-path", _resource("places", path="../places.csv"), 3, [("path-unsafe", "places", None, None)]),
     ("absolute-path", _resource("places", path="/etc/passwd"), 3, [("path-unsafe", "places", None, None)]),
-    ("url-path", _resource("places", path="https://example.org/places.csv"), 3, [("path-remote", "places", None, None)]),
+    ("url-path", _resource("places", path="https://example.org/places.csv"), 3, [("unsupported-feature", "places", None, None)]),
     ("schema-outside", _resource("places", schema="../../schemas/places.json"), 3, [("path-unsafe", "places", None, None)]),
     ("symlink-out", _symlink_out, 3, [("path-unsafe", "places", None, None)]),
 ]
@@ -124,7 +124,7 @@ def test_missing_package(tmp_path: Path) -> None:
 def test_remote_package_is_never_fetched() -> None:
     result = run("validate", "https://example.org/datapackage.json", "--format", "json")
     assert result.exit_code == 3
-    assert json.loads(result.stdout)["issues"][0]["code"] == "path-remote"
+    assert json.loads(result.stdout)["issues"][0]["code"] == "unsupported-feature"
 
 
 def test_usage_error_exit_2() -> None:

@@ -16,7 +16,15 @@ import pandas as pd
 
 from karabakh_timeline.read.cells import enum_message
 from karabakh_timeline.read.typed import TypedTable
-from karabakh_timeline.schema.keys import bound, foreign_key_passes, primary_key_passes
+from karabakh_timeline.schema import v2
+from karabakh_timeline.schema.keys import (
+    bound,
+    foreign_key_passes,
+    json_schema_passes,
+    length_passes,
+    primary_key_passes,
+    unique_key_passes,
+)
 from karabakh_timeline.schema.table_schema import Field
 from karabakh_timeline.support.text import cell_text
 from karabakh_timeline.vocabulary.codes import code
@@ -37,37 +45,32 @@ def message(t: TypedTable, code_name: str, field: str | None, shown: str | None)
     if code_name == "pattern-mismatch":
         return template.message(value=shown, pattern=c.get("pattern", ""))
     if code_name == "text-length":
-        return template.message(value=shown, low=c.get("minLength", 0), high=c.get("maxLength", "∞"))
+        unit = {"list": "items", "array": "items", "object": "keys"}.get(fld.type if fld is not None else "", "characters")
+        return template.message(value=shown, low=c.get("minLength", 0), high=c.get("maxLength", "∞"), unit=unit)
     if code_name == "out-of-range":
-        return template.message(value=shown, low=c.get("minimum", "-∞"), high=c.get("maximum", "∞"))
+        low = c["minimum"] if "minimum" in c else f"{c['exclusiveMinimum']} exclusive" if "exclusiveMinimum" in c else "-∞"
+        high = c["maximum"] if "maximum" in c else f"{c['exclusiveMaximum']} exclusive" if "exclusiveMaximum" in c else "∞"
+        return template.message(value=shown, low=low, high=high)
+    if code_name == "json-schema-mismatch" and fld is not None:
+        return template.message(value=shown, detail=v2.json_schema_problem(c["jsonSchema"], shown or ""))
     if code_name == "foreign-key":
         fk = next(fk for fk in t.schema.foreign_keys if ",".join(fk.fields) == field)
         return template.message(value=shown, target=f"{fk.resource}.{','.join(fk.reference_fields)}")
     return template.message(value=shown)
 
 
-def _length(low: int | None, high: int | None) -> ColumnCheck:
-    def check(s: pd.Series) -> pd.Series:  # pandera's str_length
-        n = s.str.len()
-        if high is None:
-            return n >= low
-        return n <= high if low is None else (n <= high) & (n >= low)
-
-    return check
-
-
 def column_checks(fld: Field) -> list[tuple[str, ColumnCheck]]:
     """(code, check) per constraint of fld, in the order pandera_compiler adds them; a check maps non-missing cells to pass/fail."""
     c = fld.typed | {k: v for k, v in fld.constraints.items() if k not in fld.typed}
     checks: list[tuple[str, ColumnCheck]] = []
-    if "enum" in c:
-        allowed = [bound(fld, v) for v in c["enum"]]
+    if "enum" in c or "categories" in c:  # an enum is a subset of the categories (parse_schema): one check
+        allowed = [bound(fld, v) for v in (c["enum"] if "enum" in c else c["categories"])]
         checks.append(("enum-value", lambda s: s.isin(allowed)))
     if "pattern" in c:
         anchored = f"^(?:{c['pattern']})$"
         checks.append(("pattern-mismatch", lambda s: s.str.match(anchored, na=False)))
     if "minLength" in c or "maxLength" in c:
-        checks.append(("text-length", _length(c.get("minLength"), c.get("maxLength"))))
+        checks.append(("text-length", lambda s: length_passes(fld, s)))  # pandera's str_length for strings
     if "minimum" in c:
         low = bound(fld, c["minimum"])
         checks.append(("out-of-range", lambda s: s >= low))
@@ -80,6 +83,8 @@ def column_checks(fld: Field) -> list[tuple[str, ColumnCheck]]:
     if "exclusiveMaximum" in c:
         below = bound(fld, c["exclusiveMaximum"])
         checks.append(("out-of-range", lambda s: s < below))
+    if "jsonSchema" in c:
+        checks.append(("json-schema-mismatch", lambda s: json_schema_passes(fld, s)))
     return checks
 
 
@@ -130,6 +135,9 @@ def _frame_failures(t: TypedTable, references: Mapping[str, pd.DataFrame], key_c
         pk = ",".join(schema.primary_key)
         for row in failing(primary_key_passes(t.frame, schema.primary_key)):
             yield "duplicate-key", pk, int(row), _joined(t, schema.primary_key, int(row))
+    for key in schema.unique_keys:
+        for row in failing(unique_key_passes(t.frame, key)):  # every copy; the first is dropped later
+            yield "duplicate-value", ",".join(key), int(row), _joined(t, key, int(row))
     for fk in schema.foreign_keys:
         if fk.resource == schema.name:
             target = None

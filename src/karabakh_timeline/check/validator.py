@@ -23,7 +23,8 @@ _PANDERA_CODES = {
     "not_nullable": "missing-value",
     "field_uniqueness": "duplicate-value",
 }
-_CODES = ("missing-value", "duplicate-value", "duplicate-key", "enum-value", "pattern-mismatch", "text-length", "out-of-range", "foreign-key")
+_CODES = ("missing-value", "duplicate-value", "duplicate-key", "enum-value", "pattern-mismatch", "text-length", "out-of-range", "foreign-key",
+          "json-schema-mismatch")
 
 
 def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache: dict | None = None) -> list[Issue]:
@@ -48,15 +49,16 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
         check_name = str(check)
         found = _PANDERA_CODES.get(check_name, check_name)
         field = None if column is None or pd.isna(column) else str(column)
-        if found.startswith("foreign-key:"):
-            found, field = "foreign-key", found.split(":", 1)[1]
+        frame_wide = found.startswith(("foreign-key:", "unique-key:"))  # a row-level check: the value is the key's cells
+        if frame_wide:
+            found, field = "foreign-key" if found.startswith("foreign-key:") else "duplicate-value", found.split(":", 1)[1]
         if index is None or pd.isna(index):
             continue  # dataframe-wide messages (e.g. a column missing): the reader reported them
         row = int(index)
         if found == "duplicate-key":
             field = pk
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in t.schema.primary_key)
-        elif found == "foreign-key" and field is not None:
+        elif frame_wide and field is not None:
             value = ",".join(cell_text(t.frame.at[row, k]) or "" for k in field.split(","))
         elif found == "missing-value" and (field in t.absent or (field in t.bad and t.bad[field][row])):
             continue  # the whole column is missing, or the cell was present but untypable: reported already

@@ -33,7 +33,7 @@ _SIMPLE_URI = rf"^[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~-]+(:[0-9]*)?(/{_URI_CH
 # a letter TLD after it, under the length limits, and not a special-use domain. Only cells this misses go to email-validator.
 _SIMPLE_EMAIL = (r"^[A-Za-z0-9_%+-]{1,64}(\.[A-Za-z0-9_%+-]{1,64})*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _SPECIAL_USE = r"(?i)\.(arpa|invalid|local|localhost|onion|test)$"
-_PER_VALUE = {"duration", "geopoint", "geojson", "object", "array"}  # no vectorised form: schema.lexical on each distinct value
+_PER_VALUE = {"duration", "geopoint", "geojson", "object", "array", "list"}  # no vectorised form: schema.lexical on each distinct value
 
 
 def missing_mask(column: pa.ChunkedArray | pa.Array, missing_values: tuple[str, ...]) -> pa.ChunkedArray | pa.Array:
@@ -206,10 +206,12 @@ def type_issues(table: str, fld: Field, raw: pa.ChunkedArray | pa.Array, bad: np
         expected = f"a {fld.type} in the format {lexical.pattern(fld.format)}"
     elif fld.format != "default":
         expected = f"{expected} (format {fld.format})"
+    elif fld.type == "list":
+        expected = f"a list of {fld.options['itemType']} items separated by {fld.options['delimiter']!r}"
     return [Issue("type-error", template.message(value=value, expected=expected), table, int(lines[i]), fld.name, value)
             for i, value in zip(idx, values, strict=True)]
 
 
 def enum_message(value: object, fld: Field) -> str:
     """The one enum-value message, for the validator and load() alike."""
-    return code("enum-value").message(value=value, allowed=", ".join(map(str, fld.enum or [])))
+    return code("enum-value").message(value=value, allowed=", ".join(map(str, fld.enum or fld.categories or [])))

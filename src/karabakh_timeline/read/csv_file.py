@@ -108,17 +108,10 @@ def _handler_name(func: object) -> str:
     return name
 
 
-def _header(name: str, first_line: bytes, schema_names: list[str], case_sensitive: bool = False) -> tuple[list[str], list[Issue]]:
-    """The header's labels, each named as its field; what does not match the schema, as issues.
-
-    Unless the dialect's caseSensitiveHeader is true (CSV Dialect 1.0's default is false), a label that
-    is a field's name in another case is that field's column (reported as header-case, a house rule).
-    """
+def _header(name: str, first_line: bytes, schema_names: list[str]) -> tuple[list[str], list[Issue]]:
     first = first_line.decode("utf-8", errors="replace").rstrip("\r")
     header = next(csv.reader([first]), [])
     issues: list[Issue] = []
-    if not case_sensitive:
-        header = _fold_case(name, header, schema_names, issues)
     seen: set[str] = set()
     for col in header:
         if col in seen:
@@ -134,22 +127,6 @@ def _header(name: str, first_line: bytes, schema_names: list[str], case_sensitiv
     if present != [c for c in schema_names if c in seen]:
         issues.append(Issue("header-order", "columns are not in the schema's order: " + ",".join(schema_names), name, 1, value=",".join(header)))
     return header, issues
-
-
-def _fold_case(name: str, header: list[str], schema_names: list[str], issues: list[Issue]) -> list[str]:
-    """Labels that match a field only when case is ignored, renamed to the field (none where two fields differ only in case)."""
-    folded: dict[str, list[str]] = {}
-    for field_name in schema_names:
-        folded.setdefault(field_name.casefold(), []).append(field_name)
-    exact = set(header)
-    renamed = []
-    for col in header:
-        match = folded.get(col.casefold(), [])
-        if col not in schema_names and len(match) == 1 and match[0] not in exact:
-            issues.append(Issue("header-case", f"column {col!r} is the field {match[0]!r} in another case", name, 1, match[0], col))
-            col = match[0]
-        renamed.append(col)
-    return renamed
 
 
 @dataclass
@@ -245,7 +222,7 @@ def read_table(resource: Resource) -> RawTable:
         issues.append(Issue("header-too-wide", f"the header has {len(header):,} columns, more than the limit of {MAX_COLUMNS:,}; the "
                             "file is not read further", name, 1, value=f"{len(header):,} columns"))
         return RawTable(name, {}, np.empty(0, np.int64), issues, False)
-    header, header_issues = _header(name, first, schema_names, resource.dialect.case_sensitive_header)
+    header, header_issues = _header(name, first, schema_names)
     issues += header_issues
     width = len(header)
     parsed = None

@@ -76,14 +76,14 @@ def _decode(name: str, data: bytes, encoding: str) -> tuple[bytes, list[Issue]]:
                             name, line, value=encoding)]
 
 
-def _from_bytes(name: str, data: bytes, schema_names: list[str], case_sensitive: bool) -> RawTable:
+def _from_bytes(name: str, data: bytes, schema_names: list[str]) -> RawTable:
     """csv_file's reading of UTF-8 CSV in the default dialect, on bytes in memory."""
     data, issues = _byte_issues(name, data)
     first = data.split(b"\n", 1)[0]
     if not first.strip(b"\r"):
         issues.append(Issue("empty-file", "the file has no header", name, 1))
         return RawTable(name, {}, _EMPTY, issues, False)
-    header, header_issues = _header(name, first, schema_names, case_sensitive)
+    header, header_issues = _header(name, first, schema_names)
     issues += header_issues
     width = len(header)
     physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
@@ -92,8 +92,11 @@ def _from_bytes(name: str, data: bytes, schema_names: list[str], case_sensitive:
     return _finish(name, header, cells, lines, issues + parse_issues, schema_names)
 
 
-def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str]) -> RawTable:
+def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, issues: list[Issue], schema_names: list[str],
+            d: Dialect | None = None) -> RawTable:
     cells, lines, blank_issues = _drop_blank_rows(name, cells, lines)
+    if d is not None and d.skip_blank_rows:
+        blank_issues = []  # v2 skipBlankRows: dropped without a word
     columns = {}
     for index, col in enumerate(header):
         if col in schema_names and col not in columns:
@@ -104,11 +107,12 @@ def _finish(name: str, header: list[str], cells: list[Any], lines: np.ndarray, i
 def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) -> RawTable | None:
     """pyarrow's reader with the dialect's delimiter and quote, for a header on line 1 and nothing to skip; None: use the csv module."""
     simple = d.double_quote and d.escape_char is None and d.comment_char is None and not d.comment_rows and not d.skip_initial_space \
-        and d.header_row == 1 and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
+        and d.header_rows == (1,) and d.delimiter not in "\r\n" and d.quote_char not in "\r\n"
     if not simple or not strict_csv(data, d.delimiter, d.quote_char):  # the reading contract's gate, in this dialect
         return None
     first = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
     header = next(csv.reader([first], delimiter=d.delimiter, quotechar=d.quote_char), []) if d.header else list(schema_names)
+    header = in_schema_case(header, schema_names, d)
     width = len(header)
     names = [f"c{i}" for i in range(width)]
     invalid = 0
@@ -136,12 +140,12 @@ def _arrow_dialect(name: str, data: bytes, d: Dialect, schema_names: list[str]) 
     if d.header:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        header, issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names, d.case_sensitive_header)
+        _, issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
     cells = [table.column(n) for n in names]
     if d.null_sequence is not None:
         cells = [pc.if_else(pc.equal(c, d.null_sequence), pa.scalar("", pa.string()), c) for c in cells]
     start = 2 if d.header else 1
-    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names)
+    return _finish(name, header, cells, np.arange(start, table.num_rows + start, dtype=np.int64), issues, schema_names, d)
 
 
 def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, list[str]]], list[Issue]]:
@@ -163,20 +167,49 @@ def _dialect_records(name: str, text: str, d: Dialect) -> tuple[list[tuple[int, 
     return records, []
 
 
+def in_schema_case(header: list[str], schema_names: list[str], d: Dialect) -> list[str]:
+    """With headerCase false, each header name that matches a schema field but for case becomes the field's name."""
+    if d.header_case:
+        return header
+    folded = {n.casefold(): n for n in reversed(schema_names)}
+    return [folded.get(h.casefold(), h) for h in header]
+
+
+def joined_header(rows: list[list[str]], join: str) -> list[str]:
+    """A multi-line header's names, as Table Dialect v2 and frictionless-py give them: each column's cells joined with headerJoin,
+    a cell equal to the one above it (a merged cell written out) taken once."""
+    names: list[str] = []
+    above: dict[int, str] = {}
+    for cells in rows:
+        for index, cell in enumerate(cells):
+            if above.get(index) == cell:
+                continue
+            above[index] = cell
+            if index >= len(names):
+                names += [""] * (index - len(names)) + [cell]
+            else:
+                names[index] = join.join([names[index], cell])
+    return names
+
+
 def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[Issue], d: Dialect, schema_names: list[str]) -> RawTable:
     """A RawTable from records: the header where the dialect puts it (or the schema's names), ragged rows reported."""
     if d.header:
-        before = [r for r in records if r[0] < d.header_row]
-        records = records[len(before):]
-        if not records or not records[0][1]:
-            issues.append(Issue("empty-file", "the file has no header", name, d.header_row))
+        # The header starts on the first record at or after its line (comment lines before it are skipped); further header
+        # rows keep their distance from it.
+        start = next((line for line, _ in records if line >= d.header_rows[0]), None)
+        shift = 0 if start is None else start - d.header_rows[0]
+        heads = [r for r in records if r[0] - shift in d.header_rows]
+        if not heads or not heads[0][1]:
+            issues.append(Issue("empty-file", "the file has no header", name, d.header_rows[0]))
             return RawTable(name, {}, _EMPTY, issues, False)
-        header_line, header = records[0]
+        header_line = heads[0][0]
+        header = in_schema_case(joined_header([cells for _, cells in heads], d.header_join), schema_names, d)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow(header)
-        header, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names, d.case_sensitive_header)
+        _, header_issues = _header(name, buf.getvalue().rstrip("\n").encode("utf-8"), schema_names)
         issues += [Issue(i.code, i.message, i.table, header_line, i.field, i.value) for i in header_issues]
-        body = records[1:]
+        body = [r for r in records if r[0] - shift > d.header_rows[-1]]  # lines between header rows are not data
     else:
         header, body = list(schema_names), records
     width = len(header)
@@ -189,7 +222,7 @@ def _from_records(name: str, records: list[tuple[int, list[str]]], issues: list[
         kept.append((line, record or [""] * width))
     null = d.null_sequence
     columns = [pa.array(["" if null is not None and r[i] == null else r[i] for _, r in kept], pa.string()) for i in range(width)]
-    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names)
+    return _finish(name, header, columns, np.asarray([line for line, _ in kept], dtype=np.int64), issues, schema_names, d)
 
 
 def _cell(value: Any) -> str:
@@ -231,7 +264,7 @@ def read_foreign(resource: Resource) -> RawTable:
         return _unreadable(name, "empty-file", "the file is empty; it needs at least the header")
     data, issues = _decode(name, data, resource.encoding)
     if resource.dialect.is_default:
-        table = _from_bytes(name, data, resource.schema.field_names, resource.dialect.case_sensitive_header)
+        table = _from_bytes(name, data, resource.schema.field_names)
         table.issues[:0] = issues
         return table
     data, byte_issues = _byte_issues(name, data.removeprefix(BOM))

@@ -43,6 +43,14 @@ def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Fie
     return frame
 
 
+def fields_match(schema: TableSchema, issues: list[Issue], present: int) -> list[Issue]:
+    """issues without what v2 fieldsMatch allows: extra columns (subset), missing ones (superset), both (partial, when at least one
+    field has its column). exact and equal allow neither; columns are matched by name in every mode."""
+    allowed = {"subset": {"extra-column"}, "superset": {"missing-column"},
+               "partial": {"extra-column", "missing-column"} if present else set()}.get(schema.fields_match, set())
+    return [i for i in issues if i.code not in allowed]
+
+
 def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTable:
     """Read and type one resource of an opened package.
 
@@ -68,6 +76,7 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
             bad[f.name] = mask
             issues += type_issues(name, f, raw.columns[f.name], mask, raw.lines)
     absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
+    issues = fields_match(schema, issues, len(schema.fields) - len(absent))
     if not pandas:
         table = pa.table({f.name: columns[f.name] for f in schema.fields})
         return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table, nan)

@@ -18,7 +18,8 @@ from karabakh_timeline.support.text import safe_text
 from karabakh_timeline.vocabulary.issues import Issue
 
 DESCRIPTOR = "datapackage.json"
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")  # http://, https://, s3://, ftp://...: a remote path, never fetched
+REMOTE = "remote path"  # the feature an unsupported-feature issue names for one
 RESOURCE_NAME = re.compile(r"[a-z0-9._-]{1,200}")  # the Data Package rule (lower case, digits, - _ .), and a sane length
 
 
@@ -92,7 +93,8 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
         return _descriptor_in(Path.cwd()) or bundled_descriptor()
     text = os.fspath(path)
     if _URL.match(text):
-        raise PackageError(Issue("path-remote", f"{text} is a URL; give a local directory or datapackage.json", value=text))
+        raise PackageError(Issue("unsupported-feature", f"{text} is a remote path (a URL): remote packages are out of scope and never "
+                                 "fetched; give a local directory or datapackage.json", value=REMOTE))
     p = Path(text)
     try:
         if p.is_dir():
@@ -178,7 +180,8 @@ def _safe_path(root: Path, rel: Any, table: str, what: str) -> Path:
     if not isinstance(rel, str) or not rel:
         raise PackageError(Issue("package-invalid", f"resource {table!r}: {what} must be a relative path string", table=table, value=repr(rel)))
     if _URL.match(rel):
-        raise PackageError(Issue("path-remote", f"resource {table!r}: {what} {rel} is a URL; remote data is never fetched", table=table, value=rel))
+        raise PackageError(Issue("unsupported-feature", f"resource {table!r}: {what} {rel} is a remote path (a URL): remote data is out "
+                                 "of scope and never fetched; nothing of it was read", table=table, value=REMOTE))
     odd = _odd_path(rel)
     if odd:
         raise PackageError(Issue("package-invalid", f"resource {table!r}: {what} {odd}", table=table, value=safe_text(rel)))

@@ -13,7 +13,7 @@ from typing import Any
 
 _CHAR_KEYS = {"delimiter": "delimiter", "quoteChar": "quote_char", "escapeChar": "escape_char", "commentChar": "comment_char"}
 _BOOL_KEYS = {"doubleQuote": "double_quote", "header": "header", "skipInitialSpace": "skip_initial_space",
-              "caseSensitiveHeader": "case_sensitive_header"}
+              "caseSensitiveHeader": "header_case", "headerCase": "header_case", "skipBlankRows": "skip_blank_rows"}
 TABULAR_FORMATS = ("csv", "tsv", "txt", "")  # read here; every other format is out of scope
 UNSUPPORTED_FORMATS = {"xlsx": "Excel workbooks (xlsx)", "xls": "Excel workbooks (xls)", "ods": "OpenDocument spreadsheets (ods)",
                        "json": "JSON resources", "jsonl": "JSON Lines resources", "ndjson": "JSON Lines resources",
@@ -31,7 +31,7 @@ class UnsupportedFeature(ValueError):
 
 @dataclass(frozen=True)
 class Dialect:
-    """CSV Dialect 1.0 (and headerRow, commentRows of 1.2), defaults as the spec gives them."""
+    """CSV Dialect 1.0 (and headerRow, commentRows of 1.2; headerRows, headerJoin, headerCase, skipBlankRows of Table Dialect v2)."""
 
     delimiter: str = ","
     quote_char: str = '"'
@@ -39,18 +39,21 @@ class Dialect:
     escape_char: str | None = None
     line_terminator: str = "\r\n"  # informative: every reader here ends lines at LF or CRLF
     header: bool = True
-    header_row: int = 1
+    header_rows: tuple[int, ...] = (1,)  # physical lines; more than one: a multi-line header, its cells joined column by column
+    header_join: str = " "
     comment_char: str | None = None
     comment_rows: tuple[int, ...] = ()
     skip_initial_space: bool = False
     null_sequence: str | None = None
-    case_sensitive_header: bool = False
+    header_case: bool = True  # v2 headerCase (1.2 caseSensitiveHeader) false: header names match the schema's in any case
+    skip_blank_rows: bool = False  # v2 skipBlankRows: rows of empty cells are skipped, not reported
 
     @property
     def is_default(self) -> bool:
         """True when the fast CSV path applies: comma, double quotes doubled, the header on line 1, nothing skipped."""
-        return (self.delimiter, self.quote_char, self.double_quote, self.escape_char, self.header, self.header_row, self.comment_char,
-                self.comment_rows, self.skip_initial_space, self.null_sequence) == (",", '"', True, None, True, 1, None, (), False, None)
+        return (self.delimiter, self.quote_char, self.double_quote, self.escape_char, self.header, self.header_rows, self.comment_char,
+                self.comment_rows, self.skip_initial_space, self.null_sequence, self.header_case, self.skip_blank_rows) == (
+                    ",", '"', True, None, True, (1,), None, (), False, None, True, False)
 
 
 def parse_dialect(raw: Any, tsv: bool = False) -> Dialect:
@@ -80,12 +83,16 @@ def parse_dialect(raw: Any, tsv: bool = False) -> Dialect:
         if not isinstance(raw["nullSequence"], str):
             raise DialectError(f"dialect nullSequence must be a string, got {raw['nullSequence']!r:.80}")
         values["null_sequence"] = raw["nullSequence"]
-    rows = raw.get("headerRow", raw.get("headerRows"))
+    rows = raw.get("headerRows", raw.get("headerRow"))
     if rows is not None:
         rows = rows if isinstance(rows, list) else [rows]
-        if len(rows) != 1 or not isinstance(rows[0], int) or isinstance(rows[0], bool) or rows[0] < 1:
-            raise DialectError(f"dialect headerRow must be one line number >= 1 (multi-line headers are not supported), got {rows!r:.80}")
-        values["header_row"] = rows[0]
+        if not rows or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 1 for r in rows) or rows != sorted(set(rows)):
+            raise DialectError(f"dialect headerRows must be line numbers >= 1 in increasing order, got {rows!r:.80}")
+        values["header_rows"] = tuple(rows)
+    if "headerJoin" in raw:
+        if not isinstance(raw["headerJoin"], str):
+            raise DialectError(f"dialect headerJoin must be a string, got {raw['headerJoin']!r:.80}")
+        values["header_join"] = raw["headerJoin"]
     if "commentRows" in raw:
         found = raw["commentRows"]
         if not isinstance(found, list) or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 1 for r in found):

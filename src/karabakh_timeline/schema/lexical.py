@@ -243,6 +243,14 @@ def parse_string(text: str, fmt: str = "default") -> str:
     return text
 
 
+def parse_list(text: str, options: Mapping[str, Any]) -> str:
+    """A v2 list: items split at the delimiter (default ","), each of itemType (default string) in that type's default form; kept as written."""
+    item = parser(options.get("itemType", "string"), "default", {})
+    for part in text.split(options.get("delimiter", ",")):
+        item(part)
+    return text
+
+
 def parser(ftype: str, fmt: str, options: Mapping[str, Any]) -> Callable[[str], Any]:
     """The one-value parser of a field: text -> value, ValueError when the text is not of the type."""
     table: dict[str, Callable[[str], Any]] = {
@@ -261,6 +269,7 @@ def parser(ftype: str, fmt: str, options: Mapping[str, Any]) -> Callable[[str], 
         "geojson": lambda t: parse_geojson(t, fmt),
         "object": parse_object,
         "array": parse_array,
+        "list": lambda t: parse_list(t, options),
     }
     return table[ftype]
 

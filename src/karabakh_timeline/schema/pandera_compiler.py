@@ -12,19 +12,28 @@ from collections.abc import Mapping
 import pandas as pd
 import pandera.pandas as pa
 
-from karabakh_timeline.schema.keys import bound, foreign_key_passes, primary_key_passes
+from karabakh_timeline.schema.keys import (
+    bound,
+    foreign_key_passes,
+    json_schema_passes,
+    length_passes,
+    primary_key_passes,
+    unique_key_passes,
+)
 from karabakh_timeline.schema.table_schema import Field, ForeignKey, TableSchema
 
 
 def _field_checks(fld: Field) -> list[pa.Check]:
     c = fld.typed | {k: v for k, v in fld.constraints.items() if k not in fld.typed}
     checks: list[pa.Check] = []
-    if "enum" in c:
-        checks.append(pa.Check.isin([bound(fld, v) for v in c["enum"]], error="enum-value"))
+    if "enum" in c or "categories" in c:  # v2 categories restrict values as an enum does (an enum is a subset of them)
+        checks.append(pa.Check.isin([bound(fld, v) for v in (c["enum"] if "enum" in c else c["categories"])], error="enum-value"))
     if "pattern" in c:
         checks.append(pa.Check.str_matches(f"^(?:{c['pattern']})$", error="pattern-mismatch"))
-    if "minLength" in c or "maxLength" in c:
+    if ("minLength" in c or "maxLength" in c) and fld.type == "string":
         checks.append(pa.Check.str_length(c.get("minLength"), c.get("maxLength"), error="text-length"))
+    elif "minLength" in c or "maxLength" in c:  # items of a list or array, keys of an object (schema.keys.lengths)
+        checks.append(pa.Check(lambda s: length_passes(fld, s), error="text-length"))
     if "minimum" in c:
         checks.append(pa.Check.ge(bound(fld, c["minimum"]), error="out-of-range"))
     if "maximum" in c:
@@ -33,6 +42,8 @@ def _field_checks(fld: Field) -> list[pa.Check]:
         checks.append(pa.Check.gt(bound(fld, c["exclusiveMinimum"]), error="out-of-range"))
     if "exclusiveMaximum" in c:
         checks.append(pa.Check.lt(bound(fld, c["exclusiveMaximum"]), error="out-of-range"))
+    if "jsonSchema" in c:
+        checks.append(pa.Check(lambda s: json_schema_passes(fld, s), error="json-schema-mismatch"))
     return checks
 
 
@@ -43,6 +54,15 @@ def _fk_check(fk: ForeignKey, target: pd.DataFrame | None, key_cache: dict[tuple
         return pd.Series(foreign_key_passes(frame, fk, target, key_cache), index=frame.index)
 
     return pa.Check(check, error="foreign-key:" + ",".join(fk.fields))
+
+
+def _unique_key_check(key: tuple[str, ...]) -> pa.Check:
+    """A dataframe-level check: a v2 unique key (no part missing) appears on one row only (schema.keys)."""
+
+    def check(frame: pd.DataFrame) -> pd.Series:
+        return pd.Series(unique_key_passes(frame, key), index=frame.index)
+
+    return pa.Check(check, error="unique-key:" + ",".join(key))
 
 
 def _pk_check(key: tuple[str, ...]) -> pa.Check:
@@ -89,6 +109,7 @@ def compile_schema(
             frame_checks.append(_fk_check(fk, references[fk.resource], key_cache))
     if schema.primary_key:
         frame_checks.insert(0, _pk_check(schema.primary_key))
+    frame_checks += [_unique_key_check(key) for key in schema.unique_keys]
     return pa.DataFrameSchema(
         columns,
         checks=frame_checks,
@@ -98,6 +119,7 @@ def compile_schema(
         description=schema.description or None,
         metadata={
             "primaryKey": list(schema.primary_key),
+            "uniqueKeys": [list(key) for key in schema.unique_keys],
             "foreignKeys": [
                 {"fields": list(fk.fields), "reference": {"resource": fk.resource, "fields": list(fk.reference_fields)}}
                 for fk in schema.foreign_keys

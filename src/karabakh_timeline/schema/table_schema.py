@@ -6,22 +6,24 @@ from the objects built here out of ``schemas/*.json`` and from the type table in
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
-from karabakh_timeline.schema import lexical
+from karabakh_timeline.schema import lexical, v2
 from karabakh_timeline.schema.types import TYPES as _TYPE_TABLE
 from karabakh_timeline.schema.types import type_info
 
 TYPES = tuple(_TYPE_TABLE)
-CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+CONSTRAINTS = ("required", "unique", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+               "jsonSchema")
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
-LENGTHED = ("string", "array", "object")  # Table Schema v1: minLength and maxLength apply to collections
 ORDERED = ("integer", "number", "date", "datetime", "time", "year", "yearmonth")  # types whose values have an order
-OPTIONS = ("trueValues", "falseValues", "groupChar", "decimalChar", "bareNumber", "missingValues")  # field options this package reads
+LENGTHS = ("string", "list", "array", "object")  # types with a length: characters, items, items, keys
+OPTIONS = ("trueValues", "falseValues", "groupChar", "decimalChar", "bareNumber", "missingValues", "delimiter", "itemType")  # read here
 _FORMATS = {"string": ("default", "email", "uri", "uuid", "binary"), "geopoint": ("default", "array", "object"),
             "geojson": ("default", "topojson")}  # date, datetime and time take any strptime pattern
 
@@ -52,6 +54,16 @@ class Field:
         """The allowed values, in the schema's order, or None."""
         return self.constraints.get("enum")
 
+    @property
+    def categories(self) -> list[Any] | None:
+        """The v2 categories' values read as the field's type, in the schema's order, or None."""
+        return self.typed.get("categories")
+
+    @property
+    def allowed(self) -> list[Any] | None:
+        """What a value must be one of: enum (a subset of the categories, when both are given), else the categories, else None."""
+        return self.typed.get("enum", self.categories)
+
     def arrow_type(self) -> pa.DataType:
         """The Arrow type of this field's typed values (enums stay strings here)."""
         return type_info(self.type).arrow
@@ -59,10 +71,12 @@ class Field:
     def missing_values(self, schema: TableSchema) -> tuple[str, ...]:
         """The cells that mean "missing" in this field: its own missingValues, else the schema's."""
         own = self.options.get("missingValues")
-        return tuple(own) if own is not None else schema.missing_values
+        return v2.missing_values(own, "") if own is not None else schema.missing_values
 
     def pandas_dtype(self) -> Any:
         """The dtype of this field in frames returned by load()."""
+        if self.categories is not None and self.type == "string":
+            return pd.CategoricalDtype(self.categories, ordered=bool(self.typed.get("categoriesOrdered")))
         if self.enum is not None and self.type == "string":
             return pd.CategoricalDtype(self.enum, ordered=False)
         return type_info(self.type).pandas
@@ -87,6 +101,8 @@ class TableSchema:
     foreign_keys: tuple[ForeignKey, ...]
     missing_values: tuple[str, ...]
     description: str = ""
+    unique_keys: tuple[tuple[str, ...], ...] = ()  # v2 uniqueKeys: rows with a missing part are not compared
+    fields_match: str = "exact"  # v2 fieldsMatch: subset allows extra columns, superset missing ones, partial both (one must match)
 
     @property
     def field_names(self) -> list[str]:
@@ -145,10 +161,10 @@ def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any]
         value = constraints.get(key)
         if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
             raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
-        if key in constraints and ftype not in LENGTHED:
-            raise SchemaError(f"{where} {key} does not apply to a {ftype} field")
+        if key in constraints and ftype not in LENGTHS:
+            raise SchemaError(f"{where} {key} does not apply to {ftype} fields (only to {', '.join(LENGTHS)})")
     if "pattern" in constraints and ftype != "string":
-        raise SchemaError(f"{where} pattern does not apply to a {ftype} field")  # Table Schema v1: pattern applies to strings
+        raise SchemaError(f"{where} pattern does not apply to a {ftype} field")  # Table Schema: pattern applies to strings
     for key in BOUNDS:
         if key not in constraints:
             continue
@@ -164,6 +180,8 @@ def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any]
         if ftype == "string" and not all(isinstance(v, str) for v in enum):
             raise SchemaError(f"{where} enum must be a non-empty list of strings, got {enum!r:.80}")
         typed["enum"] = [_typed(fname, ftype, fmt, options, "enum", v) for v in enum]
+    if "jsonSchema" in constraints:
+        v2.json_schema(constraints["jsonSchema"], ftype, where)
     if "pattern" in constraints:
         pattern = constraints["pattern"]
         if not isinstance(pattern, str):
@@ -179,7 +197,13 @@ def _check_options(fname: str, ftype: str, fmt: str, raw: dict[str, Any]) -> dic
     """The field options this package reads, each of the JSON type the spec gives it; the format, known for its type."""
     where = f"field {fname!r}:"
     options = {k: raw[k] for k in OPTIONS if k in raw}
-    for key in ("trueValues", "falseValues", "missingValues"):
+    if "missingValues" in options:
+        v2.missing_values(options["missingValues"], f"{where} ")
+    if ftype == "list":
+        options |= v2.list_options(raw, where)
+        if fmt != "default":
+            raise SchemaError(f"{where} a list field has no format but the default, got {fmt!r:.80}")
+    for key in ("trueValues", "falseValues"):
         if key in options and not (isinstance(options[key], list) and all(isinstance(v, str) for v in options[key])):
             raise SchemaError(f"{where} {key} must be a list of strings, got {options[key]!r:.80}")
     # groupChar is any string, "" meaning no grouping (Table Schema's JSON Schema sets no minLength, and
@@ -193,6 +217,18 @@ def _check_options(fname: str, ftype: str, fmt: str, raw: dict[str, Any]) -> dic
     if ftype in _FORMATS and fmt not in _FORMATS[ftype]:
         raise SchemaError(f"{where} format {fmt!r:.80} is not one of {', '.join(_FORMATS[ftype])} for a {ftype} field")
     return options
+
+
+def _check_categories(fname: str, ftype: str, fmt: str, options: dict[str, Any], raw: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:
+    """v2 categories read as the field's type (schema.v2), and categoriesOrdered; an enum must be a subset of them."""
+    if "categories" not in raw:
+        if "categoriesOrdered" in raw:
+            raise SchemaError(f"field {fname!r}: categoriesOrdered without categories")
+        return {}
+    values, ordered = v2.categories(raw, ftype, f"field {fname!r}:", partial(_typed, fname, ftype, fmt, options, "categories"))
+    if "enum" in typed and any(v not in values for v in typed["enum"]):
+        raise SchemaError(f"field {fname!r}: the enum values must be some of the categories")
+    return {"categories": values, "categoriesOrdered": ordered}
 
 
 def parse_schema(name: str, descriptor: Any) -> TableSchema:
@@ -216,13 +252,21 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
             if attr in raw and not isinstance(raw[attr], str):
                 raise SchemaError(f"field {raw['name']!r}: {attr} must be a string, got {raw[attr]!r:.80}")
         fmt = raw.get("format", "default") or "default"
-        options = _check_options(raw["name"], ftype, fmt, raw)
-        typed = _check_constraints(raw["name"], ftype, fmt, options, constraints)
+        try:
+            options = _check_options(raw["name"], ftype, fmt, raw)
+            typed = _check_constraints(raw["name"], ftype, fmt, options, constraints)
+            typed |= _check_categories(raw["name"], ftype, fmt, options, raw, typed)
+        except SchemaError:
+            raise
+        except ValueError as exc:  # a v2 property of the wrong shape (schema.v2)
+            raise SchemaError(str(exc)) from exc
         fields.append(Field(raw["name"], ftype, raw.get("description", ""), fmt, dict(constraints), options, typed))
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise SchemaError("field names must be unique")
     pk = _as_tuple(descriptor.get("primaryKey", []))
+    # A primary key's fields cannot be null: as if each were required (Table Schema v1 and v2).
+    fields = [replace(f, constraints={**f.constraints, "required": True}) if f.name in pk and not f.required else f for f in fields]
     fks = []
     raw_fks = descriptor.get("foreignKeys", [])
     if not isinstance(raw_fks, list):
@@ -230,10 +274,11 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
     for raw in raw_fks:
         try:
             ref = raw["reference"]
-            if not isinstance(ref["resource"], str):
-                raise TypeError(ref["resource"])
-            fk = ForeignKey(_as_tuple(raw["fields"]), ref["resource"] or name, _as_tuple(ref["fields"]))
-        except (KeyError, TypeError, SchemaError) as exc:
+            resource = ref.get("resource", "")  # v2: omitted means this same table (v1 wrote "")
+            if not isinstance(resource, str):
+                raise TypeError(resource)
+            fk = ForeignKey(_as_tuple(raw["fields"]), resource or name, _as_tuple(ref["fields"]))
+        except (KeyError, TypeError, AttributeError, SchemaError) as exc:
             raise SchemaError(f"malformed foreign key {raw!r}") from exc
         if len(fk.fields) != len(fk.reference_fields):
             raise SchemaError(f"foreign key {raw!r}: field counts differ")
@@ -242,10 +287,13 @@ def parse_schema(name: str, descriptor: Any) -> TableSchema:
         missing = set(key) - set(names)
         if missing:
             raise SchemaError(f"key names fields that do not exist: {sorted(missing)}")
-    missing_values = descriptor.get("missingValues", [""])
-    if not isinstance(missing_values, list) or not all(isinstance(v, str) for v in missing_values):
-        raise SchemaError(f"missingValues must be a list of strings, got {missing_values!r:.80}")
+    try:
+        missing_values = v2.missing_values(descriptor.get("missingValues", [""]), "")
+        unique_keys = v2.unique_keys(descriptor["uniqueKeys"], names) if "uniqueKeys" in descriptor else ()
+        fields_match = v2.fields_match(descriptor.get("fieldsMatch", "exact"))
+    except ValueError as exc:
+        raise SchemaError(str(exc)) from exc
     description = descriptor.get("description", "")
     if not isinstance(description, str):
         raise SchemaError(f"description must be a string, got {description!r:.80}")
-    return TableSchema(name, tuple(fields), pk, tuple(fks), tuple(missing_values), description)
+    return TableSchema(name, tuple(fields), pk, tuple(fks), missing_values, description, unique_keys, fields_match)

@@ -48,6 +48,8 @@ TYPES: dict[str, TypeInfo] = {t.name: t for t in (
     TypeInfo("object", pa.string(), _TEXT, "TEXT", "character", None, "a JSON object"),
     TypeInfo("array", pa.string(), _TEXT, "TEXT", "character", None, "a JSON array"),
     TypeInfo("any", pa.string(), _TEXT, "TEXT", "character", None, "any value"),
+    # Table Schema v2 (schema.v2): items of one type between delimiters, kept as written.
+    TypeInfo("list", pa.string(), _TEXT, "TEXT", "character", None, "a list"),
 )}
 BOOLEAN_TRUE, BOOLEAN_FALSE = ("true", "True", "TRUE", "1"), ("false", "False", "FALSE", "0")
 ARROW_TO_PANDAS = {t.arrow: t.pandas for t in TYPES.values() if t.name != "date"}  # dates are cast after conversion

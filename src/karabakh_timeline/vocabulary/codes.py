@@ -48,11 +48,11 @@ _CODES = [
     Code("package-invalid", READ, "error", "The descriptor is not a tabular data package this tool can read (missing resources, path or schema)."),
     Code("schema-invalid", READ, "error", "A Table Schema is malformed: unknown field type, constraint or key."),
     Code("path-unsafe", READ, "error", "A resource or schema path is absolute, contains '..', or resolves (through a symlink) outside the package directory."),
-    Code("path-remote", READ, "error", "A resource or schema path is a URL; remote data is never fetched."),
     Code("file-missing", READ, "error", "A resource's file does not exist or is not a regular file."),
     Code("file-unreadable", READ, "error", "A resource's file exists but cannot be opened."),
     Code("unsupported-feature", READ, "error", "A resource uses a feature out of scope (xlsx, ods, JSON resources, other compressions, "
-         "multi-file resources, inline data that is not rows): one issue naming it; nothing of that resource is read."),
+         "multi-file resources, inline data that is not rows, a remote path: a URL is never fetched): one issue naming it; nothing of "
+         "that resource is read."),
     Code("revision-not-found", READ, "error", "diff: an argument is neither an existing path nor a git revision of the current repository (or it starts with '-')."),
     Code("zip-too-large", READ, "error", "diff: the files a release zip's package uses unpack to more than 4 GiB, or one compresses more "
          "than 200 to 1 (a zip bomb, not CSV)."),
@@ -78,7 +78,6 @@ _CODES = [
     Code("missing-column", FILE, "error", "A field of the schema has no column in the header."),
     Code("extra-column", FILE, "error", "A header column that the schema does not define."),
     Code("header-order", FILE, "error", "The header's columns are not in the schema's order."),
-    Code("header-case", FILE, "error", "A header column is its field's name in another case (canonical files use the schema's names)."),
     Code("missing-cell", FILE, "error", "A row has fewer cells than the header."),
     Code("extra-cell", FILE, "error", "A row has more cells than the header."),
     Code("blank-row", FILE, "error", "A row whose cells are all empty."),
@@ -91,8 +90,11 @@ _CODES = [
     Code("enum-value", CELL, "error", "The value is not one of the field's allowed values.",
          "{value!r} is not one of the allowed values ({allowed})"),
     Code("pattern-mismatch", CELL, "error", "The value does not match the field's pattern.", "{value!r} does not match the pattern {pattern}"),
-    Code("text-length", CELL, "error", "The text is shorter than minLength or longer than maxLength.",
-         "{value!r} text length out of bounds (min {low}, max {high} characters)"),
+    Code("text-length", CELL, "error", "The value is shorter than minLength or longer than maxLength (characters of a string, items of a "
+         "list or array, keys of an object).", "{value!r} length out of bounds (min {low}, max {high} {unit})"),
+    Code("json-schema-mismatch", CELL, "error", "An object or array value that does not conform to its field's jsonSchema constraint "
+         "(Table Schema v2; checked by the jsonschema library, remote $refs never fetched).",
+         "{value!r} does not conform to the field's jsonSchema: {detail}"),
     Code("out-of-range", CELL, "error", "The number or date is below minimum or above maximum.", "{value!r} outside the allowed range ({low} to {high})"),
     Code("duplicate-value", CELL, "error", "A value of a unique field appears in more than one row (reported on every later row, "
          "naming the line of the first).",
@@ -142,7 +144,7 @@ _CODES = [
 
 # The house rules: canonical bytes (UTF-8 without BOM, LF, header in schema order), and every rule of
 # check/rules (level RULE), the codes those rules report at cell level, and the diff's retirement rule.
-_TIMELINE_CODES = frozenset({"byte-order-mark", "line-ending", "header-order", "header-case", "country-code", "language-tag", "edtf-invalid",
+_TIMELINE_CODES = frozenset({"byte-order-mark", "line-ending", "header-order", "country-code", "language-tag", "edtf-invalid",
                              "unrecorded-removal"})
 CODES: dict[str, Code] = {
     c.name: replace(c, profile=TIMELINE) if c.level == RULE or c.name in _TIMELINE_CODES else c for c in _CODES

@@ -17,8 +17,8 @@ MEANINGS = {
                 "level usage",
     EXIT_UNREADABLE: "cannot read the package: missing or broken `datapackage.json` or schema, a resource path outside the package "
                      "(absolute, `..`, a symlink leading out), a path with a NUL, a lone surrogate or over-long names, a symlink loop, "
-                     "a remote URL (never fetched), a missing or unreadable file, a revision or zip that cannot be read, "
-                     "a feature out of scope (`unsupported-feature`: xlsx, ods, JSON resources...); issues of level read",
+                     "a missing or unreadable file, a revision or zip that cannot be read, a feature out of scope "
+                     "(`unsupported-feature`: xlsx, ods, JSON resources, a remote path — a URL is never fetched...); issues of level read",
     EXIT_INTERNAL: "internal error: a bug in the tool, never a verdict on the data. One line on stderr, `Error: internal-error: …`; "
                    "`--debug` (before the command) or `KT_DEBUG=1` prints the traceback too. Please report it",
 }
