@@ -5,13 +5,15 @@ tool's `fetch github:datasets/NAME` puts it under $KT_THIRDPARTY_MIRROR, default
 files are not copied into this repository, which holds only the expectations below. Without the
 snapshot a case is skipped, saying which fetch brings it.
 
-A case runs `karabakh-timeline validate` (the CLI, no flags: a package that does not declare the
-timeline profile gets spec checks only) and frictionless-py on the same descriptor, and asserts our
-exit code and issue codes exactly, with their locations where they are few. Seeded cases change one
-thing in a copy of a real package (a bad cell, a repeated unique value or key, a blank required
-cell, a broken foreign key, an edited byte under a declared hash) and name the exact code, line and
-field. Where frictionless-py gives another class of issue, the case says why the spec is on our
-side (``peer``), and the test checks that it really does differ, so no claim goes stale.
+The packages are taken as published (their newest commit, and a few older commits whose descriptors
+break Data Package v1). A case runs `karabakh-timeline validate` (the CLI, no flags: a package that
+does not declare the timeline profile gets spec checks only) and frictionless-py on the same
+descriptor, and asserts our exit code and issue codes exactly, with their locations where they are
+few. Seeded cases change one thing in a copy of a real package (a bad cell, a repeated unique value
+or key, a blank required cell, a broken foreign key, an edited byte under a declared hash) and name
+the exact code, line and field. Where frictionless-py gives another class of issue than the spec,
+the case says why (``peer``); where ours does, the case says so (``wrong``); the test checks that
+each difference is really there, so no claim goes stale. scripts/agreement.py prints the figures.
 """
 from __future__ import annotations
 

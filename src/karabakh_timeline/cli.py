@@ -70,9 +70,10 @@ def validate(path: str | None, fmt: str, strict: bool, profile: str | None, max_
     """Check every table, cell, key and timeline rule of a data package in one pass.
 
     PATH is a package directory or its datapackage.json; default the package in the
-    working directory (datapackage.json, .yaml or .yml) if any, else the bundled dataset. The package is never written to. Every package
-    gets the Data Package, Table Schema and CSV Dialect checks; the timeline's house rules
-    run when the package declares "validationProfile": "timeline" (or with --profile timeline).
+    working directory (datapackage.json, .yaml or .yml) if any, else the bundled
+    dataset. The package is never written to. Every package gets the Data Package,
+    Table Schema and CSV Dialect checks; the timeline's house rules run when the
+    package declares "validationProfile": "timeline" (or with --profile timeline).
 
     \b
     Exit codes: 0 valid, 1 invalid (errors; warnings too with --strict),

@@ -110,7 +110,7 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
 
 def writable(path: str | os.PathLike[str] | None) -> Path:
     """locate(path) for a command that writes into the package: never the bundled (installed) dataset."""
-    if path is None and not (Path.cwd() / DESCRIPTOR).is_file():
+    if path is None and _descriptor_in(Path.cwd()) is None:
         raise PackageError(Issue("package-bundled", f"no {DESCRIPTOR} in the current directory, and the bundled dataset is never "
                                  "written to; give the package's PATH"))
     found = locate(path)
