@@ -326,6 +326,15 @@ CASES: list[Case] = [
     Case("resources-empty", descriptor_text('{"resources": []}'), 3, ["package-invalid"]),
     Case("title-wrong-type", descriptor(lambda d: d.update(title=["a"])), 3, ["package-invalid"]),
     Case("licenses-wrong-type", descriptor(lambda d: d.update(licenses="CC-BY-4.0")), 3, ["package-invalid"]),
+    Case("licence-without-name-or-path", descriptor(lambda d: d.update(licenses=[{"id": "odc-pddl", "url": "http://x.org/"}])), 3,
+         [("package-invalid", None, None, None)]),  # datasets/currency-codes in 2017
+    Case("unnamed-resource-with-a-bad-schema", descriptor(lambda d: d["resources"].append({"path": "data/extra.csv", "schema": {"fields": [{"id": "x"}]}})),
+         3, [("package-invalid", None, None, None), ("schema-invalid", None, None, None)]),  # datasets/cpi in 2013: both reported
+    Case("bad-resource-name-with-a-bad-schema", descriptor(lambda d: d["resources"].append({"name": "Code list", "path": "data/extra.csv",
+                                                                                           "schema": {"fields": [{"name": "x", "type": "float"}]}})),
+         3, [("package-invalid", None, None, None), ("schema-invalid", None, None, None)]),  # datasets/un-locode in 2015
+    Case("package-name-with-spaces", descriptor(lambda d: d.update(name="ISO 639-1 codes")), 3,
+         [("package-invalid", None, None, None)]),  # datasets/language-codes in 2015
     Case("schema-invalid-json", lambda pkg: (pkg / "schemas" / "places.json").write_text("{"), 3, [("package-invalid-json", PL, 1, None)]),
     Case("schema-unknown-type", field_key(PL, "name", type="no-such-type"), 3, [("schema-invalid", PL, None, None)]),
     Case("max-length-as-string", constraint(EV, "title", maxLength="5"), 3, ["schema-invalid"]),

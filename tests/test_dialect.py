@@ -126,6 +126,16 @@ def test_yaml_descriptor(tmp_path: Path) -> None:
     assert _issues(tmp_path)[0] == 3
 
 
+@pytest.mark.parametrize("name", ["datapackage.yaml", "datapackage.yml"])
+def test_without_a_path_the_working_directorys_yaml_package_is_validated(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the bundled dataset: datasets/country-codes keeps its descriptor in datapackage.yml."""
+    (tmp_path / "t.csv").write_text("id\n1\nx\n", encoding="utf-8")
+    (tmp_path / name).write_text("resources:\n  - {name: t, path: t.csv, schema: {fields: [{name: id, type: integer}]}}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run("validate", "--format", "json")
+    assert (result.exit_code, json.loads(result.stdout)["package"]) == (1, name)
+
+
 def test_inline_data(tmp_path: Path) -> None:
     descriptor = {"resources": [{"name": "t", "data": [["id", "name"], [1, "a"], ["x", "b"]], "schema": {**ID_NAME, "primaryKey": "id"}},
                                 {"name": "u", "data": [{"id": 1, "name": "a"}, {"id": 1, "name": "b"}], "schema": {**ID_NAME, "primaryKey": "id"}}]}

@@ -124,3 +124,16 @@ else:
         assert Counter(old_rows[i] for i in removed) == old_c - new_c
         assert Counter(new_rows[i] for i in added) == new_c - old_c
         assert unchanged == sum((old_c & new_c).values())
+
+
+def test_metadata_that_breaks_v1_is_no_bar_to_diff_or_load(tmp_path: Path) -> None:
+    """validate reports a licence with neither name nor path (datasets/country-codes in 2017); diff and load read the tables."""
+    import karabakh_timeline as kt
+
+    licence = {"licenses": [{"type": "ODC-PDDL-1.0", "url": "http://opendatacommons.org/licenses/pddl/1.0/"}]}
+    old = foreign_package(tmp_path / "old", {"t": ("a,b\n1,x\n", PLAIN)}, **licence)
+    new = foreign_package(tmp_path / "new", {"t": ("a,b\n1,x\n2,y\n", PLAIN)}, **licence)
+    code, data = _diff(old, new)
+    assert code == 1 and _rows(data, "added") == [{"a": 2, "b": "y"}]
+    assert kt.load(new).tables["t"]["a"].tolist() == [1, 2]
+    assert [i.code for i in kt.validate(new).issues] == ["package-invalid"]

@@ -22,6 +22,8 @@ CASES = [
     ("datetime-offset", {"type": "datetime"}, "2020-01-01T10:00:00.5+01:00", "2020-01-01", "type-error"),
     ("datetime-format", {"type": "datetime", "format": "%d/%m/%Y %H:%M"}, "31/12/2020 23:59", "2020-12-31T23:59:00Z", "type-error"),
     ("time", {"type": "time"}, "10:00:00", "25:00:00", "type-error"),
+    ("time-format", {"type": "time", "format": "%H.%M"}, "10.30", "10:30:00", "type-error"),  # was: an internal error
+    ("time-any", {"type": "time", "format": "any"}, "10:30 pm", "not a time", "type-error"),  # was: an internal error
     ("duration", {"type": "duration"}, "P1Y2M3DT4H", "1Y", "type-error"),
     ("geopoint", {"type": "geopoint"}, "90, 45", "200, 45", "type-error"),
     ("geopoint-array", {"type": "geopoint", "format": "array"}, "[90, 45]", "[90]", "type-error"),
@@ -36,6 +38,7 @@ CASES = [
     ("date-any", {"type": "date", "format": "any"}, "31 December 2020", "not a date", "type-error"),
     ("true-false-values", {"type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]}, "yes", "true", "type-error"),
     ("group-char", {"type": "number", "groupChar": " "}, "1 234 567.5", "1,234", "type-error"),
+    ("group-char-empty", {"type": "number", "groupChar": ""}, "1234.5", "1,234", "type-error"),  # "" is no grouping (datasets/oil-prices)
     ("decimal-char", {"type": "number", "decimalChar": ",", "groupChar": "."}, "1.234,5", "1,2,3", "type-error"),
     ("bare-number", {"type": "number", "bareNumber": False}, "€95.5%", "€", "type-error"),
     ("integer-bare-number", {"type": "integer", "bareNumber": False}, "$1000", "$", "type-error"),
@@ -52,6 +55,8 @@ CASES = [
     ("datetime-bound", {"type": "datetime", "constraints": {"minimum": "2020-01-01T00:00:00Z"}}, "2020-06-01T00:00:00Z",
      "2019-06-01T00:00:00Z", "out-of-range"),
     ("year-bound", {"type": "year", "constraints": {"minimum": 2000}}, "2001", "1999", "out-of-range"),
+    ("time-bound", {"type": "time", "constraints": {"minimum": "09:30:00"}}, "10:00:00", "09:00:00", "out-of-range"),  # was: an internal error
+    ("time-enum", {"type": "time", "constraints": {"enum": ["10:00:00"]}}, "10:00:00", "11:00:00", "enum-value"),
     ("nan-is-a-number", {"type": "number", "constraints": {"required": True}}, "NaN", "", "missing-value"),
     ("field-missing-values", {"type": "integer", "missingValues": ["-", "n/a"], "constraints": {"required": True}}, "1", "n/a",
      "missing-value"),
@@ -87,6 +92,16 @@ def test_schema_level_missing_values(tmp_path: Path) -> None:
 
 def test_a_bound_that_is_not_of_the_fields_type_is_schema_invalid(tmp_path: Path) -> None:
     pkg = _package(tmp_path, {"type": "integer", "constraints": {"maximum": "ten"}}, ["1"])
+    assert _issues(pkg) == (3, [("schema-invalid", None, None)])
+
+
+@pytest.mark.parametrize("kind,constraint", [("number", {"minLength": 3}), ("integer", {"maxLength": 3}), ("date", {"minLength": 1}),
+                                             ("geojson", {"minLength": 1}), ("integer", {"pattern": "[0-9]+"}), ("date", {"pattern": "2.*"}),
+                                             ("object", {"pattern": ".*"})])
+def test_a_constraint_that_does_not_apply_to_the_type_is_schema_invalid(tmp_path: Path, kind: str, constraint: dict) -> None:
+    """Table Schema v1: lengths apply to string, array and object, pattern to string. datasets/country-codes in 2017 gave M49, a
+    number, minLength 3; a pattern on an integer field was an internal error."""
+    pkg = _package(tmp_path, {"type": kind, "constraints": constraint}, ["1"])
     assert _issues(pkg) == (3, [("schema-invalid", None, None)])
 
 

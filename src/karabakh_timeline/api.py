@@ -70,9 +70,9 @@ def _load(package: Package, errors: str) -> Timeline:
         frame = typed.frame
         for f in typed.schema.fields:
             if f.allowed is not None and f.type == "string":  # an enum or v2 categories: a categorical column
-                text = frame[f.name]
-                frame[f.name] = text.astype(f.pandas_dtype())
-                lost = (text.notna() & frame[f.name].isna()).to_numpy()
+                text, dtype = frame[f.name], f.pandas_dtype()
+                lost = (text.notna() & ~text.isin(list(dtype.categories))).to_numpy(dtype=bool)
+                frame[f.name] = text.where(~lost).astype(dtype)  # a value outside the categories is reported, then NA
                 problems += [Issue("enum-value", enum_message(v, f), name, int(line), f.name, v)
                              for line, v in zip(typed.lines[lost], text[lost], strict=True)]
         tables[name] = frame

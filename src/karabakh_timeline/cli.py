@@ -69,10 +69,11 @@ def main(debug: bool) -> None:
 def validate(path: str | None, fmt: str, strict: bool, profile: str | None, max_issues: int) -> None:
     """Check every table, cell, key and timeline rule of a data package in one pass.
 
-    PATH is a package directory or its datapackage.json; default ./datapackage.json
-    if present, else the bundled dataset. The package is never written to. Every package
-    gets the Data Package, Table Schema and CSV Dialect checks; the timeline's house rules
-    run when the package declares "validationProfile": "timeline" (or with --profile timeline).
+    PATH is a package directory or its datapackage.json; default the package in the
+    working directory (datapackage.json, .yaml or .yml) if any, else the bundled
+    dataset. The package is never written to. Every package gets the Data Package,
+    Table Schema and CSV Dialect checks; the timeline's house rules run when the
+    package declares "validationProfile": "timeline" (or with --profile timeline).
 
     \b
     Exit codes: 0 valid, 1 invalid (errors; warnings too with --strict),
@@ -163,7 +164,7 @@ def stats(path: str | None, fmt: str) -> None:
     from karabakh_timeline.tools.stats import compute_stats, render_markdown, render_text
 
     try:
-        figures = compute_stats(load(locate(path)))  # the CLI's rule: ./datapackage.json first (kt.load() means the bundled data)
+        figures = compute_stats(load(locate(path)))  # the CLI's rule: the working directory's package first (kt.load() means the bundled data)
     except PackageError as exc:
         fail(exc.issue)
     except InvalidDataError as exc:

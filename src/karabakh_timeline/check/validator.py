@@ -82,7 +82,7 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
 
 
 def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
-    """Validate the package at path (default: ./datapackage.json, else the bundled data); never raises on bad data.
+    """Validate the package at path (default: the working directory's package, else the bundled data); never raises on bad data.
 
     profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
     house rules run under the timeline profile only; every package gets the spec checks.
@@ -92,7 +92,7 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
     active, profile_issues = active_profile(package.descriptor, profile)
-    issues: list[Issue] = list(package.issues) + profile_issues
+    issues: list[Issue] = list(package.issues) + package.metadata_issues + profile_issues
     bar = task("Validating", 2 * len(package.resources) + 1)  # read each table, check each table, the timeline rules
     # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

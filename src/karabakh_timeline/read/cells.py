@@ -111,7 +111,12 @@ def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray 
         if pc.all(pc.or_(canonical, missing)).as_py():
             return column, canonical
     parse = lexical.parser(fld.type, fld.format, fld.options)
-    _, ok = per_distinct(_only(column, pc.invert(missing)), parse, pa.string())
+
+    def text_if_parsed(value: str) -> str:  # the column keeps the cell's text; a time by a format parses to a time object
+        parse(value)
+        return value
+
+    _, ok = per_distinct(_only(column, pc.invert(missing)), text_if_parsed, pa.string())
     return column, ok
 
 

@@ -60,6 +60,7 @@ class Package:
     descriptor: dict[str, Any]
     resources: dict[str, Resource] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    metadata_issues: list[Issue] = field(default_factory=list)  # what v1 requires of metadata: for the validator, no bar to reading
 
     @property
     def root(self) -> Path:
@@ -81,11 +82,15 @@ def bundled_descriptor() -> Path:
     raise PackageError(Issue("package-not-found", "the bundled datapackage.json is missing from this installation"))
 
 
+def _descriptor_in(folder: Path) -> Path | None:
+    """The folder's descriptor: datapackage.json, else datapackage.yaml or datapackage.yml."""
+    return next((folder / n for n in (DESCRIPTOR, "datapackage.yaml", "datapackage.yml") if (folder / n).is_file()), None)
+
+
 def locate(path: str | os.PathLike[str] | None = None) -> Path:
-    """Resolve PATH to a datapackage.json: PATH itself, PATH/datapackage.json, ./datapackage.json, or the bundled copy."""
+    """Resolve PATH to a descriptor: PATH itself, the one in PATH, the one in the working directory, or the bundled copy."""
     if path is None:
-        local = Path.cwd() / DESCRIPTOR
-        return local if local.is_file() else bundled_descriptor()
+        return _descriptor_in(Path.cwd()) or bundled_descriptor()
     text = os.fspath(path)
     if _URL.match(text):
         raise PackageError(Issue("unsupported-feature", f"{text} is a remote path (a URL): remote packages are out of scope and never "
@@ -93,7 +98,7 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
     p = Path(text)
     try:
         if p.is_dir():
-            p = next((p / n for n in (DESCRIPTOR, "datapackage.yaml", "datapackage.yml") if (p / n).is_file()), p / DESCRIPTOR)
+            p = _descriptor_in(p) or p / DESCRIPTOR
         found = p.is_file()
     except (OSError, ValueError) as exc:  # a name too long, a NUL byte, a lone surrogate the file system cannot encode
         why = getattr(exc, "strerror", None) or str(exc)
@@ -105,7 +110,7 @@ def locate(path: str | os.PathLike[str] | None = None) -> Path:
 
 def writable(path: str | os.PathLike[str] | None) -> Path:
     """locate(path) for a command that writes into the package: never the bundled (installed) dataset."""
-    if path is None and not (Path.cwd() / DESCRIPTOR).is_file():
+    if path is None and _descriptor_in(Path.cwd()) is None:
         raise PackageError(Issue("package-bundled", f"no {DESCRIPTOR} in the current directory, and the bundled dataset is never "
                                  "written to; give the package's PATH"))
     found = locate(path)
@@ -201,16 +206,19 @@ def open_package(path: str | os.PathLike[str] | None = None) -> Package:
         raise PackageError(Issue("package-invalid", "datapackage.json must be an object with a non-empty list of resources", value=descriptor_path.name))
     _check_metadata(descriptor, descriptor_path.name)
     package = Package(descriptor_path, descriptor)
+    package.metadata_issues.extend(_metadata_issues(descriptor, descriptor_path.name))
     root = descriptor_path.parent
     seen: set[str] = set()
     for index, raw in enumerate(descriptor["resources"]):
         name = raw.get("name") if isinstance(raw, dict) else None
         if not isinstance(name, str) or not name:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1} has no name", value=repr(raw)[:80]))
+            package.issues.extend(_unopened_schema_issues(raw, index))
             continue
         if not RESOURCE_NAME.fullmatch(name) or name in (".", ".."):
             package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name[:80]!r} must be 1 to 200 lower-case "
                                         "letters, digits, '-', '_' or '.'", value=safe_text(name, 80)))
+            package.issues.extend(_unopened_schema_issues(raw, index))
             continue
         if name in seen:
             package.issues.append(Issue("package-invalid", f"resource #{index + 1}: name {name!r} is used by an earlier resource",
@@ -249,6 +257,37 @@ def _check_metadata(descriptor: dict[str, Any], where: str) -> None:
             bad = next((t for t in texts if t in item and not isinstance(item[t], str)), None)
             if bad:
                 raise refuse(f"{key}[{index}].{bad} must be a string, got {type(item[bad]).__name__}")
+
+
+def _unopened_schema_issues(raw: Any, index: int) -> list[Issue]:
+    """The inline schema of a resource not opened for its name, checked all the same: one pass reports both."""
+    schema_raw = raw.get("schema") if isinstance(raw, dict) else None
+    if not isinstance(schema_raw, dict):
+        return []
+    try:
+        parse_schema(f"#{index + 1}", schema_raw)
+    except SchemaError as exc:
+        return [Issue("schema-invalid", f"resource #{index + 1}: {exc}")]
+    return []
+
+
+PACKAGE_NAME = re.compile(r"[-a-z0-9._/]+")  # Data Package v1's profile: ^([-a-z0-9._/])+$
+
+
+def _metadata_issues(descriptor: dict[str, Any], where: str) -> list[Issue]:
+    """What Data Package v1 requires of well-typed metadata: a package name of its pattern, a name or path in each licence.
+
+    Reported, and the tables still checked (frictionless-py stops at these and reads no table).
+    """
+    issues = []
+    name = descriptor.get("name")
+    if isinstance(name, str) and not PACKAGE_NAME.fullmatch(name):
+        issues.append(Issue("package-invalid", f"{where}: the package name {name[:80]!r} must be lower-case letters, digits, "
+                            "'-', '_', '.' or '/'", value=safe_text(name, 80)))
+    for index, licence in enumerate(descriptor.get("licenses", [])):
+        if "name" not in licence and "path" not in licence:
+            issues.append(Issue("package-invalid", f"{where}: licenses[{index}] needs a name or a path", value=repr(licence)[:80]))
+    return issues
 
 
 def _check_references(package: Package, names: set[str]) -> None:

@@ -17,9 +17,11 @@ from karabakh_timeline.support.arrow import arrow, isin, prepared
 
 
 def bound(fld: Field, value: object) -> object:
-    """A typed constraint value (schema.lexical) as the frames hold it: dates and datetimes as Timestamps."""
+    """A typed constraint value (schema.lexical) as the frames hold it: dates and datetimes as Timestamps, times as hh:mm:ss text."""
     if fld.type in ("date", "datetime"):
         return pd.Timestamp(value)
+    if fld.type == "time" and hasattr(value, "isoformat"):
+        return value.isoformat()  # the frames hold a time's text (zero-padded hh:mm:ss in the default format, so text order is time order)
     return value
 
 

@@ -163,6 +163,8 @@ def _check_constraints(fname: str, ftype: str, fmt: str, options: dict[str, Any]
             raise SchemaError(f"{where} {key} must be a whole number >= 0, got {value!r}")
         if key in constraints and ftype not in LENGTHS:
             raise SchemaError(f"{where} {key} does not apply to {ftype} fields (only to {', '.join(LENGTHS)})")
+    if "pattern" in constraints and ftype != "string":
+        raise SchemaError(f"{where} pattern does not apply to a {ftype} field")  # Table Schema: pattern applies to strings
     for key in BOUNDS:
         if key not in constraints:
             continue
@@ -204,9 +206,12 @@ def _check_options(fname: str, ftype: str, fmt: str, raw: dict[str, Any]) -> dic
     for key in ("trueValues", "falseValues"):
         if key in options and not (isinstance(options[key], list) and all(isinstance(v, str) for v in options[key])):
             raise SchemaError(f"{where} {key} must be a list of strings, got {options[key]!r:.80}")
-    for key in ("groupChar", "decimalChar"):
-        if key in options and not (isinstance(options[key], str) and options[key]):
-            raise SchemaError(f"{where} {key} must be a non-empty string, got {options[key]!r:.80}")
+    # groupChar is any string, "" meaning no grouping (Table Schema's JSON Schema sets no minLength, and
+    # datapackage-pipelines writes "", as in datasets/oil-prices); a decimalChar must be there to be found.
+    if "groupChar" in options and not isinstance(options["groupChar"], str):
+        raise SchemaError(f"{where} groupChar must be a string, got {options['groupChar']!r:.80}")
+    if "decimalChar" in options and not (isinstance(options["decimalChar"], str) and options["decimalChar"]):
+        raise SchemaError(f"{where} decimalChar must be a non-empty string, got {options['decimalChar']!r:.80}")
     if "bareNumber" in options and not isinstance(options["bareNumber"], bool):
         raise SchemaError(f"{where} bareNumber must be true or false, got {options['bareNumber']!r:.80}")
     if ftype in _FORMATS and fmt not in _FORMATS[ftype]:
