@@ -11,7 +11,7 @@ once each in this one run, and prints wall time, peak RSS, the speed ratio and b
 small ones from frictionless-py's fixtures (tests/fixtures/frictionless) and one generated package
 of ROWS rows (default 200,000) in a semicolon dialect with integer, number (groupChar), date,
 datetime, boolean (trueValues), year, email and uri fields, a primary key and a few bad cells.
-Both validators run on each as whole processes, side by side, with the ratio per package.
+Both validators run on each as whole processes, in turn, with the ratio per package (small ones: the median of --repeat runs, at least 7).
 Timings are printed, never asserted: performance is measured, not tested.
 """
 from __future__ import annotations
@@ -99,17 +99,27 @@ def _large(root: Path, rows: int) -> Path:
     return pkg
 
 
-def foreign(rows: int, root: Path) -> None:
-    """Ours and frictionless-py on the same foreign packages, one after the other, as whole processes."""
-    packages = {**_small(root), f"generated ({rows:,} rows)": _large(root, rows)}
+def _medians(cmds: list[list[str]], repeat: int) -> list[tuple[float, float, int]]:
+    """The median run by time of each command, the commands run in turn repeat times (so load drifts hit both alike)."""
+    runs: list[list[tuple[float, float, int]]] = [[] for _ in cmds]
+    for _ in range(max(1, repeat)):
+        for i, cmd in enumerate(cmds):
+            runs[i].append(measure(cmd))
+    return [sorted(r)[len(r) // 2] for r in runs]
+
+
+def foreign(rows: int, root: Path, repeat: int) -> None:
+    """Ours and frictionless-py on the same foreign packages, in turn, as whole processes; small ones: median of repeat runs."""
+    small = _small(root)
+    packages = {**small, f"generated ({rows:,} rows)": _large(root, rows)}
     ours_cmd, theirs_cmd = _tool("karabakh-timeline"), _tool("frictionless")
     print(f"{'package':<26} {'ours s':>8} {'MiB':>6} {'exit':>4}  {'frictionless s':>14} {'MiB':>6} {'exit':>4}  {'ratio':>7}")
     for name, pkg in packages.items():
-        ours = measure([ours_cmd, "validate", str(pkg), "--profile", "none"])
-        theirs = measure([theirs_cmd, "validate", str(pkg / "datapackage.json")])
+        ours, theirs = _medians([[ours_cmd, "validate", str(pkg), "--profile", "none"], [theirs_cmd, "validate", str(pkg / "datapackage.json")]],
+                                repeat if name in small else 1)
         print(f"{name:<26} {ours[0]:>8.2f} {ours[1]:>6,.0f} {ours[2]:>4}  {theirs[0]:>14.2f} {theirs[1]:>6,.0f} {theirs[2]:>4}  "
               f"{theirs[0] / ours[0]:>6.1f}x")
-    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(f"small packages: median of {max(repeat, 1)} runs each, ours and frictionless-py in turn; load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
@@ -127,7 +137,7 @@ def main() -> None:
     parser.add_argument("--foreign", action="store_true", help="foreign packages mode: N is the rows of the generated package")
     args = parser.parse_args()
     if args.foreign:
-        foreign(args.n if args.n != 1_000_000 else 200_000, args.dir or Path("/tmp/kt-bench-foreign"))
+        foreign(args.n if args.n != 1_000_000 else 200_000, args.dir or Path("/tmp/kt-bench-foreign"), max(args.repeat, 7))
         return
     pkg = args.dir or Path(f"/tmp/kt-bench-{args.n}")
     if not (pkg / "datapackage.json").exists():
