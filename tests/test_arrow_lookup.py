@@ -1,13 +1,15 @@
 """support.arrow's first_rows/lookup (Arrow hashing) give what pandas' drop_duplicates + reindex gives, missing keys included."""
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from karabakh_timeline.support.arrow import arrow, first_rows, isin, lookup, unique_ids, value_set
+from karabakh_timeline.support.arrow import arrow, first_rows, isin, lookup, strictly_increasing, unique_ids, value_set
 
 _MIXED = st.sampled_from(["a", "b", "c", "evt_1", "é", ""])
 # One width (support.fixed_keys codes them as integers): few varying bytes, shared bytes anywhere, more than eight varying, multibyte
@@ -29,6 +31,22 @@ def test_lookup_agrees_with_pandas_reindex(keys: list[str | None], rows: list[tu
     want = frame["value"].reindex(key_column.to_numpy()).to_numpy()
     assert np.array_equal(lookup(values, key_column, reference), want, equal_nan=True)
     assert first_rows(key_column, reference).tolist() == frame["row"].reindex(key_column.to_numpy()).fillna(-1).astype(int).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 3)), st.one_of(st.none(), st.sampled_from(["a", "b", "é"])),
+                          st.one_of(st.none(), st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2000, 1, 3)))), max_size=8),
+       st.integers(1, 3), st.booleans())
+def test_strictly_increasing_is_lexicographic_order(rows: list[tuple], width: int, ordered: bool) -> None:
+    """The sorted-key shortcut that proves primary and ID keys unique: True exactly when each row's key (a tuple of its first width
+    parts, dates included) is greater than the one before, and no part is missing."""
+    rows = [r[:width] for r in rows]
+    if ordered:
+        rows = sorted({r for r in rows if None not in r}) + [r for r in rows if None in r]
+    columns = [pd.Series([r[i] for r in rows], dtype=kind) for i, kind in zip(range(width), ("Int64", "string[pyarrow]", "datetime64[s]"),
+                                                                                strict=False)]
+    want = all(None not in a and None not in b and a < b for a, b in zip(rows, rows[1:], strict=False))  # True for 0 or 1 row
+    assert strictly_increasing([arrow(c) for c in columns]) == want
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,12 +8,10 @@ import json
 
 import numpy as np
 import pandas as pd
-import pyarrow
-import pyarrow.compute
 
 from karabakh_timeline.schema import v2
 from karabakh_timeline.schema.table_schema import Field, ForeignKey
-from karabakh_timeline.support.arrow import arrow, isin, prepared
+from karabakh_timeline.support.arrow import arrow, isin, prepared, strictly_increasing
 
 
 def bound(fld: Field, value: object) -> object:
@@ -82,32 +80,8 @@ def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame
     return np.asarray(empty | found, dtype=bool)
 
 
-def strictly_increasing(frame: pd.DataFrame, key: tuple[str, ...]) -> bool:
-    """True when the key columns increase strictly from row to row (lexicographically).
-
-    Canonical files are sorted by primary key, so this one vectorised pass usually proves the
-    key unique without hashing every row; missing values make it False.
-    """
-    n = len(frame)
-    if n < 2:
-        return True
-    greater = None
-    equal_so_far = None
-    for name in key:
-        column = arrow(frame[name])
-        if pyarrow.types.is_timestamp(column.type) or pyarrow.types.is_date(column.type):
-            column = pyarrow.compute.cast(column, pyarrow.int64())
-        later, earlier = column.slice(1), column.slice(0, n - 1)
-        gt = pyarrow.compute.greater(later, earlier)
-        eq = pyarrow.compute.equal(later, earlier)
-        step = gt if equal_so_far is None else pyarrow.compute.and_(equal_so_far, gt)
-        greater = step if greater is None else pyarrow.compute.or_(greater, step)
-        equal_so_far = eq if equal_so_far is None else pyarrow.compute.and_(equal_so_far, eq)
-    return bool(pyarrow.compute.all(pyarrow.compute.fill_null(greater, False)).as_py())
-
-
 def primary_key_passes(frame: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
     """Per row: False for every repeat of a key after its first occurrence."""
-    if strictly_increasing(frame, key):
+    if strictly_increasing([arrow(frame[name]) for name in key]):  # canonical, key-sorted: no repeats, no hashing
         return np.ones(len(frame), dtype=bool)
     return ~frame.duplicated(subset=list(key), keep="first").to_numpy(dtype=bool)

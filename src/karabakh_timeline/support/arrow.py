@@ -1,6 +1,8 @@
 """Vectorised column helpers over Arrow data, shared by the pandera compiler, the rules and the diff."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -41,19 +43,37 @@ def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
     fast = _coded_rows(column, pa.chunked_array([reference]) if isinstance(reference, pa.Array) else arrow(reference), members_only=True)
     if fast is not None:
         return fast >= 0
-    members = reference if isinstance(reference, pa.Array) else value_set(reference)
-    if column.type != members.type:  # a key of another type (string against integer): compared as numbers, else as text
-        common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
-        column, members = pc.cast(column, common), pc.cast(members, common)
+    column, members = _comparable(column, reference if isinstance(reference, pa.Array) else value_set(reference))
     return mask(pc.is_in(column, value_set=members))
 
 
 def unique_ids(column: pd.Series) -> bool:
     """True when no value of the column is missing or repeated (counted in Arrow)."""
     values = arrow(column)
-    if len(values) < 2 or pc.all(pc.fill_null(pc.greater(values.slice(1), values.slice(0, len(values) - 1)), False)).as_py():
-        return values.null_count == 0  # strictly increasing (a canonical, key-sorted file): no repeats, proven without hashing
-    return values.null_count == 0 and pc.count_distinct(values).as_py() == len(values)
+    if values.null_count:
+        return False
+    return strictly_increasing([values]) or pc.count_distinct(values).as_py() == len(values)  # sorted (canonical): proven without hashing
+
+
+def strictly_increasing(columns: list[pa.ChunkedArray]) -> bool:
+    """True when the rows of columns (a key, compared lexicographically) increase strictly; from two rows on, a missing value makes it False.
+
+    Canonical files are sorted by primary key, so this one vectorised pass usually proves a key
+    unique without hashing every row.
+    """
+    n = len(columns[0]) if columns else 0
+    if n < 2:
+        return True
+    greater = equal_so_far = None
+    for column in columns:
+        if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+            column = pc.cast(column, pa.int64())
+        later, earlier = column.slice(1), column.slice(0, n - 1)
+        gt, eq = pc.greater(later, earlier), pc.equal(later, earlier)
+        step = gt if equal_so_far is None else pc.and_(equal_so_far, gt)
+        greater = step if greater is None else pc.or_(greater, step)
+        equal_so_far = eq if equal_so_far is None else pc.and_(equal_so_far, eq)
+    return bool(pc.all(pc.fill_null(greater, False)).as_py())
 
 
 def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
@@ -63,10 +83,7 @@ def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
     fast = _coded_rows(arrow(keys), arrow(reference), members_only=False)
     if fast is not None:
         return fast
-    column, members = arrow(keys), arrow(reference).combine_chunks()
-    if column.type != members.type:
-        common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
-        column, members = pc.cast(column, common), pc.cast(members, common)
+    column, members = _comparable(arrow(keys), arrow(reference).combine_chunks())
     return np.asarray(pc.fill_null(pc.index_in(column, value_set=members), -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
@@ -92,6 +109,14 @@ def _coded_rows(keys: pa.ChunkedArray, reference: pa.ChunkedArray, members_only:
     if keys.null_count:
         rows[~np.asarray(pc.is_valid(keys).to_numpy(zero_copy_only=False), dtype=bool)] = -1
     return rows
+
+
+def _comparable(column: Any, members: Any) -> tuple[Any, Any]:
+    """Keys and members of one type: of another type (string against integer), compared as numbers, else as text."""
+    if column.type == members.type:
+        return column, members
+    common = pa.float64() if _numeric(column.type) and _numeric(members.type) else pa.large_string()
+    return pc.cast(column, common), pc.cast(members, common)
 
 
 def _numeric(kind: pa.DataType) -> bool:
