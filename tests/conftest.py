@@ -5,6 +5,7 @@ import csv
 import hashlib
 import importlib.util
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,18 @@ def cell(pkg: Path, table: str, line: int, field: str) -> str:
 def snapshot(pkg: Path) -> dict[str, str]:
     """Hashes of every file under pkg, to prove a command changed no byte."""
     return {str(p.relative_to(pkg)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(pkg.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+def published_synthetic(root: Path, edit: Callable[[Path], None]) -> tuple[Path, Path]:
+    """A 12-event synthetic package under root, changed by edit, published to root/dist at a fixed time: (package, release dir)."""
+    from karabakh_timeline.release.publish import publish
+
+    pkg = root / "pkg"
+    make_synthetic.make(12, pkg)
+    edit(pkg)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1767323045")  # reproducible release dates
+        return pkg, publish(pkg, root / "dist").directory
 
 
 def run(*args: str) -> Result:

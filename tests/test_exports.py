@@ -12,24 +12,21 @@ import pandas as pd
 import pytest
 from geojson_pydantic import FeatureCollection
 
-from conftest import make_synthetic, read_rows, records, set_cells
+from conftest import published_synthetic, read_rows, records, set_cells
 from karabakh_timeline.release.datasette import searchable_fields
-from karabakh_timeline.release.publish import publish
 from karabakh_timeline.schema.descriptor import open_package
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A published 12-event package whose first place has each side's names and whose second has no coordinates."""
-    root = tmp_path_factory.mktemp("exports")
-    pkg = root / "pkg"
-    make_synthetic.make(12, pkg)
-    set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
-    set_cells(pkg, "places", 3, latitude="", longitude="")
-    set_cells(pkg, "events", 2, title="Unique zebra crossing talks")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOURCE_DATE_EPOCH", "1767323045")
-        return pkg, publish(pkg, root / "dist").directory / "exports"
+    def edit(pkg: Path) -> None:
+        set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
+        set_cells(pkg, "places", 3, latitude="", longitude="")
+        set_cells(pkg, "events", 2, title="Unique zebra crossing talks")
+
+    pkg, directory = published_synthetic(tmp_path_factory.mktemp("exports"), edit)
+    return pkg, directory / "exports"
 
 
 def test_geojson_validates_and_puts_each_event_at_its_place(release: tuple[Path, Path]) -> None:

@@ -3,7 +3,6 @@ code, never a traceback, and never a changed byte."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from conftest import read_rows, run, set_cells, snapshot, write_rows
 from hostile_cases import descriptor as _descriptor
 from hostile_cases import line as _replace_line
 from hostile_cases import raw as _edit_bytes
+from hostile_cases import symlink_out as _symlink_out
 
 
 def _resource(name: str, **changes: str) -> Callable[[Path], None]:
@@ -26,13 +26,6 @@ def _resource(name: str, **changes: str) -> Callable[[Path], None]:
 
 def _columns(table: str, func: Callable[[list[list[str]]], list[list[str]]]) -> Callable[[Path], None]:
     return lambda pkg: write_rows(pkg, table, func(read_rows(pkg, table)))
-
-
-def _symlink_out(pkg: Path) -> None:
-    outside = pkg.parent / "outside.csv"
-    outside.write_text("place_id\n")
-    (pkg / "data" / "places.csv").unlink()
-    os.symlink(outside, pkg / "data" / "places.csv")
 
 
 def _multiline_then_defect(pkg: Path) -> None:

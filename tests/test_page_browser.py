@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_synthetic, read_rows, records, set_cells
-from karabakh_timeline.release.publish import publish
+from conftest import published_synthetic, read_rows, records, set_cells
 
 CHROMIUM = os.environ.get("KT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -47,14 +46,14 @@ def browser():
 
 
 @pytest.fixture
-def release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+def release(tmp_path: Path) -> tuple[Path, Path]:
     """A published 12-event package whose events 2 and 3 carry script payloads in their text."""
-    pkg = tmp_path / "pkg"
-    make_synthetic.make(12, pkg)
-    for line, cells in PAYLOADS.items():
-        set_cells(pkg, "events", line, **cells)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767323045")
-    return pkg, publish(pkg, tmp_path / "dist").directory / "index.html"
+    def edit(pkg: Path) -> None:
+        for line, cells in PAYLOADS.items():
+            set_cells(pkg, "events", line, **cells)
+
+    pkg, directory = published_synthetic(tmp_path, edit)
+    return pkg, directory / "index.html"
 
 
 def _save(page, tmp_path: Path, name: str) -> Path:
@@ -143,14 +142,14 @@ def test_page_shows_filters_and_escapes_the_timeline(browser, release: tuple[Pat
 
 
 @pytest.fixture
-def named_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+def named_release(tmp_path: Path) -> tuple[Path, Path]:
     """A published 12-event package: its first place has each side's names, its first statement is about no event."""
-    pkg = tmp_path / "pkg"
-    make_synthetic.make(12, pkg)
-    set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
-    set_cells(pkg, "statements", 2, event_id="", text="A statement about no single event, with a unique word: quokka.")
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767323045")
-    return pkg, publish(pkg, tmp_path / "dist").directory / "index.html"
+    def edit(pkg: Path) -> None:
+        set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
+        set_cells(pkg, "statements", 2, event_id="", text="A statement about no single event, with a unique word: quokka.")
+
+    pkg, directory = published_synthetic(tmp_path, edit)
+    return pkg, directory / "index.html"
 
 
 def test_page_names_permalinks_highlights_and_loose_statements(browser, named_release: tuple[Path, Path], tmp_path: Path) -> None:
@@ -209,18 +208,12 @@ SIZES = {"desktop": {"width": 1400, "height": 1000}, "phone": {"width": 390, "he
 @pytest.fixture(scope="module")
 def mapped_release(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A published 12-event package: its first place has each side's names, its second is Moscow (off the map)."""
-    tmp_path = tmp_path_factory.mktemp("mapped")
-    pkg = tmp_path / "pkg"
-    make_synthetic.make(12, pkg)
-    set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степанакерт")
-    set_cells(pkg, "places", 3, name="Moscow", latitude="55.7558", longitude="37.6173", country_code="RUS")
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "1767323045"
-    try:
-        index = publish(pkg, tmp_path / "dist").directory / "index.html"
-    finally:
-        os.environ.pop("SOURCE_DATE_EPOCH") if old is None else os.environ.__setitem__("SOURCE_DATE_EPOCH", old)
-    return pkg, index
+    def edit(pkg: Path) -> None:
+        set_cells(pkg, "places", 2, name="Stepanakert", name_hy="Ստեփանակերտ", name_az="Xankəndi", name_ru="Степանакерт")
+        set_cells(pkg, "places", 3, name="Moscow", latitude="55.7558", longitude="37.6173", country_code="RUS")
+
+    pkg, directory = published_synthetic(tmp_path_factory.mktemp("mapped"), edit)
+    return pkg, directory / "index.html"
 
 
 def _shown_ids(page) -> list[str]:
