@@ -159,7 +159,7 @@ def _check_reuse(result: DiffResult, name: str, t: TypedTable, retired: Retired,
     if name not in id_tables or len(t.schema.primary_key) != 1 or not ids:
         return
     (key,) = t.schema.primary_key
-    column = t.arrow[key].combine_chunks() if t.arrow is not None else pa.Array.from_pandas(t.frame[key])
+    column = t.column(key).combine_chunks()
     hits = np.flatnonzero(pc.fill_null(pc.is_in(column, value_set=pa.array(sorted(ids), column.type)), False).to_numpy(zero_copy_only=False))
     for i in hits:
         rid = column[int(i)].as_py()

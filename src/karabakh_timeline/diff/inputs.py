@@ -222,10 +222,10 @@ def check_opened(package: Package, label: str, scope: set[str]) -> None:
             raise PackageError(Issue(issue.code, f"{label}: {issue.message}", issue.table, issue.line, issue.field, issue.value))
 
 
-def read_side(package: Package, name: str, label: str, *, pandas: bool = False) -> tuple[TypedTable, list[Issue]]:
-    """Read one table (typed, as Arrow unless pandas) and the warnings to show; damage that loses
+def read_side(package: Package, name: str, label: str) -> tuple[TypedTable, list[Issue]]:
+    """Read one table (typed, as Arrow) and the warnings to show; damage that loses
     rows (parse errors, ragged rows) raises PackageError."""
-    t = read_typed(package, name, pandas=pandas)
+    t = read_typed(package, name)
     for issue in t.issues:
         if issue.code in _FATAL or not t.readable:
             where = f" line {issue.line}" if issue.line else ""
@@ -249,6 +249,6 @@ def read_retired(package: Package, label: str) -> tuple[dict[str, set[str]], set
     schema = package.resources[RETIRED].schema
     if "id" not in schema.field_names:
         return {}, id_tables(schema), []
-    t, warnings = read_side(package, RETIRED, label, pandas=True)
-    tables = t.frame["table"].tolist() if "table" in schema.field_names else None
-    return retired_by_table(t.frame["id"].tolist(), tables), id_tables(schema), warnings
+    t, warnings = read_side(package, RETIRED, label)
+    tables = t.column("table").to_pylist() if "table" in schema.field_names else None
+    return retired_by_table(t.column("id").to_pylist(), tables), id_tables(schema), warnings

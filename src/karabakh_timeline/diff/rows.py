@@ -59,14 +59,7 @@ class RowDiff:
 
 def _arrow(t: TypedTable) -> pa.Table:
     """The typed table in Arrow (strings zero-copy), dates as date32."""
-    if t.arrow is not None:
-        return t.arrow
-    table = pa.Table.from_pandas(t.frame, preserve_index=False)
-    for f in t.schema.fields:
-        if f.type == "date":
-            i = table.schema.get_field_index(f.name)
-            table = table.set_column(i, f.name, pc.cast(table[f.name], f.arrow_type()))
-    return table.replace_schema_metadata(None)
+    return t.arrow
 
 
 def _unique(column: pa.ChunkedArray) -> bool:

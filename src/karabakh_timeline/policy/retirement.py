@@ -52,6 +52,6 @@ def read_retired_ids(package: Package) -> dict[str, set[str]]:
     """The retired IDs of an opened package by table ({} without a retired_ids table or its id field)."""
     if TABLE not in package.resources or "id" not in package.resources[TABLE].schema.field_names:
         return {}
-    frame = read_typed(package, TABLE).frame
-    tables = frame["table"].tolist() if "table" in package.resources[TABLE].schema.field_names else None
-    return retired_by_table(frame["id"].tolist(), tables)
+    t = read_typed(package, TABLE)
+    tables = t.column("table").to_pylist() if "table" in package.resources[TABLE].schema.field_names else None
+    return retired_by_table(t.column("id").to_pylist(), tables)

@@ -1,10 +1,11 @@
 """Typed tables: a resource's CSV cells converted to the types its schema declares, with physical lines."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -14,29 +15,50 @@ from karabakh_timeline.read.foreign import read_foreign
 from karabakh_timeline.read.integrity import integrity_issues
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
-from karabakh_timeline.schema.types import ARROW_TO_PANDAS
+from karabakh_timeline.schema.types import arrow_to_pandas
 from karabakh_timeline.vocabulary.issues import Issue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
 class TypedTable:
-    """One table with typed cells (enums still as strings), physical lines, and its reading issues."""
+    """One table with typed cells (enums still as strings), physical lines, and its reading issues.
+
+    The typed columns are an Arrow table (arrow, column()); validation works on them alone. frame,
+    the same cells as a pandas frame with the schema's dtypes, is made on first use (load(), the
+    pandera reference path), so validating never imports pandas.
+    """
 
     name: str
     schema: TableSchema
-    frame: pd.DataFrame  # None when read with pandas=False (then arrow holds the columns)
+    arrow: pa.Table
     lines: np.ndarray
     issues: list[Issue] = field(default_factory=list)
     bad: dict[str, np.ndarray] = field(default_factory=dict)  # field -> cells that failed typing
     readable: bool = True
     absent: frozenset[str] = frozenset()  # schema fields with no column in the file (reported once, as missing-column)
-    arrow: pa.Table | None = None  # the typed columns as Arrow, when read with pandas=False (frame is then None)
     nan: dict[str, np.ndarray] = field(default_factory=dict)  # number field -> cells that are NaN: a value, not a missing one
+    _frame: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """The typed cells of field name, as Arrow."""
+        return self.arrow.column(name)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The typed cells as a pandas frame (load()'s dtypes before enums become categories), made once on first use."""
+        with self._lock:
+            if self._frame is None:
+                self._frame = to_pandas(self.arrow, self.schema.fields)
+            return self._frame
 
 
-def _to_pandas(columns: dict[str, pa.Array | pa.ChunkedArray], fields: tuple[Field, ...]) -> pd.DataFrame:
-    table = pa.table({f.name: columns[f.name] for f in fields})
-    frame = table.to_pandas(types_mapper=ARROW_TO_PANDAS.get, date_as_object=False, split_blocks=True, self_destruct=True)
+def to_pandas(table: pa.Table, fields: tuple[Field, ...]) -> pd.DataFrame:
+    """Typed Arrow columns as a frame with the type table's pandas dtypes (dates as datetime64[s])."""
+    frame = table.to_pandas(types_mapper=arrow_to_pandas().get, date_as_object=False, split_blocks=True)
     for f in fields:
         if f.type == "date":
             frame[f.name] = frame[f.name].astype(f.pandas_dtype())
@@ -51,12 +73,8 @@ def fields_match(schema: TableSchema, issues: list[Issue], present: int) -> list
     return [i for i in issues if i.code not in allowed]
 
 
-def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTable:
-    """Read and type one resource of an opened package.
-
-    pandas=False keeps the typed columns as an Arrow table (TypedTable.arrow) and skips the
-    conversion to pandas, for callers that work in Arrow (the diff).
-    """
+def read_typed(package: Package, name: str) -> TypedTable:
+    """Read and type one resource of an opened package (Arrow columns; TypedTable.frame converts on first use)."""
     resource = package.resources[name]
     schema = resource.schema
     raw = read_table(resource) if resource.plain else read_foreign(resource)
@@ -77,8 +95,5 @@ def read_typed(package: Package, name: str, *, pandas: bool = True) -> TypedTabl
             issues += type_issues(name, f, raw.columns[f.name], mask, raw.lines)
     absent = frozenset(f.name for f in schema.fields if f.name not in raw.columns)
     issues = fields_match(schema, issues, len(schema.fields) - len(absent))
-    if not pandas:
-        table = pa.table({f.name: columns[f.name] for f in schema.fields})
-        return TypedTable(name, schema, None, raw.lines, issues, bad, raw.readable, absent, table, nan)
-    frame = _to_pandas(columns, schema.fields)
-    return TypedTable(name, schema, frame, raw.lines, issues, bad, raw.readable, absent, nan=nan)
+    table = pa.table({f.name: columns[f.name] for f in schema.fields})
+    return TypedTable(name, schema, table, raw.lines, issues, bad, raw.readable, absent, nan)

@@ -60,8 +60,7 @@ def typed_tables(package: Package) -> dict[str, pa.Table]:
     tables = {}
     for name, resource in package.resources.items():
         schema = resource.schema
-        typed_table = read_typed(package, name, pandas=False).arrow
-        assert typed_table is not None  # read with pandas=False
+        typed_table = read_typed(package, name).arrow
         columns = []
         for f in schema.fields:
             typed = typed_table.column(f.name).combine_chunks()

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 
 from karabakh_timeline.schema import lexical, v2
@@ -75,6 +74,8 @@ class Field:
 
     def pandas_dtype(self) -> Any:
         """The dtype of this field in frames returned by load()."""
+        import pandas as pd  # only frames need it (validation does not)
+
         if self.categories is not None and self.type == "string":
             return pd.CategoricalDtype(self.categories, ordered=bool(self.typed.get("categoriesOrdered")))
         if self.enum is not None and self.type == "string":

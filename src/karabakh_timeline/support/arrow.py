@@ -1,14 +1,22 @@
-"""Vectorised column helpers over Arrow data, shared by the pandera compiler, the rules and the diff."""
+"""Vectorised column helpers over Arrow data, shared by the pandera compiler, the rules and the diff.
+
+Each takes Arrow columns (what validation holds) or pandas columns (the pandera reference path,
+load()); a pandas column is read through its Arrow data, so nothing here imports pandas.
+"""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from karabakh_timeline.support.fixed_keys import codes, first_positions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Column = Union[pa.ChunkedArray, pa.Array, "pd.Series"]
 
 
 def mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -16,38 +24,43 @@ def mask(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def arrow(series: pd.Series) -> pa.ChunkedArray:
-    """The Arrow data behind a pandas column, without copying when it is Arrow-backed already."""
+def arrow(series: Column) -> pa.ChunkedArray:
+    """The column as Arrow: itself when it is Arrow, else the data behind a pandas column (no copy when Arrow-backed)."""
+    if isinstance(series, pa.ChunkedArray):
+        return series
+    if isinstance(series, pa.Array):
+        return pa.chunked_array([series])
     values = series.array
     if hasattr(values, "__arrow_array__"):
         return pa.chunked_array(values.__arrow_array__())
     return pa.chunked_array([pa.array(values)])
 
 
-def value_set(reference: pd.Series) -> pa.Array:
+def value_set(reference: Column) -> pa.Array:
     """The distinct non-missing values of a column, ready for isin."""
     return pc.unique(arrow(reference)).drop_null()
 
 
-def prepared(reference: pd.Series) -> pd.Series | pa.Array:
+def prepared(reference: Column) -> Column:
     """A referenced column as isin() checks it fastest, for reuse: itself when its IDs have one width (coded as integers), else value_set()."""
     return reference if codes(arrow(reference)) is not None else value_set(reference)
 
 
-def isin(values: pd.Series, reference: pd.Series | pa.Array) -> np.ndarray:
+def isin(values: Column, reference: Column) -> np.ndarray:
     """Vectorised membership test through pyarrow (pandas' isin on Arrow strings loops in Python).
 
     reference is a column or a precomputed value_set(); missing values are never members.
     """
     column = arrow(values)
-    fast = _coded_rows(column, pa.chunked_array([reference]) if isinstance(reference, pa.Array) else arrow(reference), members_only=True)
+    fast = _coded_rows(column, arrow(reference), members_only=True)
     if fast is not None:
         return fast >= 0
-    column, members = _comparable(column, reference if isinstance(reference, pa.Array) else value_set(reference))
+    members = reference if isinstance(reference, pa.Array) and not reference.null_count else value_set(reference)  # a value_set() as is
+    column, members = _comparable(column, members)
     return mask(pc.is_in(column, value_set=members))
 
 
-def unique_ids(column: pd.Series) -> bool:
+def unique_ids(column: Column) -> bool:
     """True when no value of the column is missing or repeated (counted in Arrow)."""
     values = arrow(column)
     if values.null_count:
@@ -76,7 +89,7 @@ def strictly_increasing(columns: list[pa.ChunkedArray]) -> bool:
     return bool(pc.all(pc.fill_null(greater, False)).as_py())
 
 
-def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
+def first_rows(keys: Column, reference: Column) -> np.ndarray:
     """Per key, the row of its first occurrence in reference, -1 where absent: what pandas gives as
     ``reference.drop_duplicates().reindex(keys)`` (a missing key finds a missing reference too), hashed in Arrow.
     """
@@ -87,9 +100,15 @@ def first_rows(keys: pd.Series, reference: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.index_in(column, value_set=members), -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def lookup(values: pd.Series, keys: pd.Series, reference: pd.Series) -> np.ndarray:
-    """values (a column beside reference) at each key's first row in reference; missing where absent, as pandas' reindex gives."""
-    return np.asarray(values.array.take(first_rows(keys, reference), allow_fill=True))
+def lookup(values: Column, keys: Column, reference: Column) -> Any:
+    """values (a column beside reference) at each key's first row in reference; missing where absent, as pandas' reindex gives.
+
+    Arrow values give an Arrow array, pandas values a NumPy array (NaT/NA where absent).
+    """
+    rows = first_rows(keys, reference)
+    if isinstance(values, (pa.ChunkedArray, pa.Array)):
+        return pc.take(values, pa.array(rows, mask=rows < 0))
+    return np.asarray(values.array.take(rows, allow_fill=True))
 
 
 def _coded_rows(keys: pa.ChunkedArray, reference: pa.ChunkedArray, members_only: bool) -> np.ndarray | None:

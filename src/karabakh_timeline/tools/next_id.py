@@ -33,7 +33,7 @@ def next_ids(table: str, path: str | os.PathLike[str] | None = None, count: int 
         raise IdError(f"table {table!r} has no opaque ID column (its key is {', '.join(schema.primary_key)})")
     key = schema.primary_key[0]
     prefix, digits = id_format(schema.field(key).constraints["pattern"])
-    used = set(read_typed(package, table).frame[key].dropna())
+    used = {v for v in read_typed(package, table).column(key).to_pylist() if v is not None}
     used |= every_retired(read_retired_ids(package))
     numbers = [int(v[len(prefix):]) for v in used if isinstance(v, str) and v.startswith(prefix) and v[len(prefix):].isdigit()]
     start = max(numbers, default=0) + 1

@@ -20,15 +20,20 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.support.text import cell_text
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Requirements = Mapping[str, tuple[str, ...]]  # table -> fields
 
@@ -46,8 +51,12 @@ class Context:
         t = self.tables.get(table)
         return t is not None and t.readable and all(f in t.schema.field_names for f in fields)
 
+    def column(self, table: str, name: str) -> pa.ChunkedArray:
+        """The typed cells of a table's field, as Arrow (what the rules work on: validation never makes pandas frames)."""
+        return self.tables[table].column(name)
+
     def frame(self, table: str) -> pd.DataFrame:
-        """The typed frame of a table."""
+        """The typed frame of a table (converted from Arrow on first use: for reference paths, not for rules)."""
         return self.tables[table].frame
 
 
@@ -94,12 +103,18 @@ def rule(code_name: str, *, needs: Requirements | None = None, uses: Requirement
     return register
 
 
-def issues_at(t: TypedTable, mask: pd.Series | np.ndarray, code_name: str, field_name: str, message: Callable[[str | None], str],
-              values: pd.Series | None = None) -> Iterator[Issue]:
-    """One issue per row of t where mask is true, located at the row's CSV line, showing the field's value."""
-    mask = np.asarray(mask, dtype=bool)
-    shown = t.frame[field_name] if values is None else values
-    for line, value in zip(t.lines[mask], shown[mask], strict=True):
+def issues_at(t: TypedTable, mask: np.ndarray | pa.ChunkedArray | pa.Array, code_name: str, field_name: str,
+              message: Callable[[str | None], str], values: pa.ChunkedArray | pa.Array | None = None) -> Iterator[Issue]:
+    """One issue per row of t where mask (NumPy, or Arrow with missing as False) is true, at the row's CSV line, showing the
+    field's value (or values', a column beside the table's)."""
+    if isinstance(mask, (pa.ChunkedArray, pa.Array)):
+        mask = np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+    rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+    if not len(rows):
+        return
+    column = t.column(field_name) if values is None else values
+    shown = pc.take(column, pa.array(rows)).to_pylist()
+    for line, value in zip(t.lines[rows], shown, strict=True):
         text = cell_text(value)
         yield Issue(code_name, message(text), t.name, int(line), field_name, text)
 
