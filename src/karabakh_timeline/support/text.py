@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,13 @@ def cell_text(value: Any) -> str | None:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):  # lists and arrays have no single truth value
-        pass
+    pd = sys.modules.get("pandas")  # a pandas NA or NaT can only exist once pandas is imported (validation never imports it)
+    if pd is not None:
+        try:
+            if pd.isna(value):
+                return None
+        except (TypeError, ValueError):  # lists and arrays have no single truth value
+            pass
     return str(value)
 
 
