@@ -16,11 +16,17 @@ share (README, "Trust model"):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from karabakh_timeline.support.arrow import first_rows, unique_ids
+from karabakh_timeline.support.arrow import first_rows, mask, unique_ids
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COMPILING_KINDS = frozenset({"reference", "aggregator", "blog"})  # compile others' reports: never corroborate
 WEAK_KINDS = frozenset({"aggregator", "blog"})  # without a known original, not a source at all
@@ -45,162 +51,191 @@ CORROBORATION_FIELDS: dict[str, tuple[str, ...]] = {
     "publishers": ("publisher_id", "name", "kind", "side"),
 }
 
-_COLUMNS = ["originals", "third_party", "armenian_side", "azerbaijani_side", "independent", "weak_only", "names"]
+_FIGURES = ("originals", "third_party", "armenian_side", "azerbaijani_side", "independent", "weak_only")
+_COLUMNS = [*_FIGURES, "names"]
+Tables = Mapping[str, Any]  # table name -> anything whose column(field) gives a pa.ChunkedArray (pa.Table, read.typed.TypedTable)
 
 
-def source_origins(sources: pd.DataFrame, publishers: pd.DataFrame) -> pd.DataFrame:
-    """Per source: its original publisher's id, name, kind and side, and whether it is weak.
+@dataclass(frozen=True)
+class Corroboration:
+    """How its sources corroborate each event: one entry per distinct event ID, in the order of their first rows.
 
-    Indexed like ``sources``; a publisher id missing from ``publishers`` (a foreign-key error,
-    reported elsewhere) gives missing name, kind and side.
+    originals, third_party, armenian_side, azerbaijani_side (counts), independent and weak_only
+    (flags) are NumPy arrays, names a tuple of publisher names per event (see corroborate()).
     """
-    original = sources["original_publisher_id"].fillna(sources["publisher_id"]).astype("string")
-    pub = publishers.set_index("publisher_id")[["name", "kind", "side"]].astype("string")
-    pub = pub[~pub.index.duplicated()]
-    joined = pub.reindex(original.to_numpy())
-    out = pd.DataFrame({
-        "source_id": sources["source_id"].astype("string").to_numpy(),
-        "original": original.to_numpy(),
-        "name": joined["name"].to_numpy(),
-        "kind": joined["kind"].to_numpy(),
-        "side": joined["side"].to_numpy(),
-        "published_date": sources["published_date"].to_numpy(),
-    }, index=sources.index)
-    out["weak"] = out["kind"].isin(WEAK_KINDS).to_numpy(dtype=bool)
-    return out
+
+    event_ids: pa.Array
+    originals: np.ndarray
+    third_party: np.ndarray
+    armenian_side: np.ndarray
+    azerbaijani_side: np.ndarray
+    independent: np.ndarray
+    weak_only: np.ndarray
+    names: list[tuple[str, ...]]
+
+    def rows_of(self, event_ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        """Per ID of event_ids (the events column), its entry here, -1 for a missing ID."""
+        return first_rows(event_ids, self.event_ids)
+
+    def frame(self, names: bool = True) -> pd.DataFrame:
+        """As a pandas frame indexed by event_id (what stats, the release's exports and the page read)."""
+        import pandas as pd  # the callers outside validation want a frame
+
+        index = pd.Index(np.array(self.event_ids.to_pylist(), dtype=object), name="event_id")
+        frame = pd.DataFrame({c: getattr(self, c) for c in _FIGURES}, index=index)
+        frame[list(_FIGURES[:4])] = frame[list(_FIGURES[:4])].astype(int)
+        if names:
+            frame["names"] = self.names
+        return frame
 
 
-def corroboration(tables: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None = None) -> pd.DataFrame:
-    """Per event (indexed by event_id, every event present): how its sources corroborate it.
+def _column(tables: Tables, table: str, name: str) -> pa.ChunkedArray:
+    """A field of a table, dictionaries decoded and an all-missing column of no type as text."""
+    column = tables[table].column(name)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    return column.cast(pa.large_string()) if pa.types.is_null(column.type) else column
 
-    Columns: ``originals`` (distinct original publishers that count), ``third_party``,
-    ``armenian_side``, ``azerbaijani_side`` (how many of them on each side), ``independent``
-    (the definition above), ``weak_only`` (every linked source is weak; False without sources)
-    and ``names`` (the counted publishers' names, third-party first, then by name).
 
-    named, given the frame without names, picks the events whose names are wanted (the rest get
+def _instants(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A date or timestamp column as microseconds, comparable across both."""
+    if pa.types.is_timestamp(column.type):
+        return pc.cast(pc.cast(column, pa.timestamp("us", column.type.tz)), pa.int64())
+    return pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
+
+
+def _origin_rows(tables: Tables) -> np.ndarray:
+    """Per source row, the publishers row of its original publisher (the first with that ID), -1 when none."""
+    original = pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id"))
+    return first_rows(original, _column(tables, "publishers", "publisher_id"))
+
+
+def source_origins(tables: Tables) -> pa.Table:
+    """Per source row: its ID, its original publisher's id, name, kind and side, and whether it is weak.
+
+    A publisher id missing from publishers (a foreign-key error, reported elsewhere) gives missing
+    name, kind and side.
+    """
+    origin = _origin_rows(tables)
+    at = pa.array(origin, mask=origin < 0)
+    kind = pc.take(_column(tables, "publishers", "kind"), at)
+    return pa.table({
+        "source_id": _column(tables, "sources", "source_id"),
+        "original": pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id")),
+        **{c: pc.take(_column(tables, "publishers", c), at) for c in ("name", "kind", "side")},
+        "published_date": _column(tables, "sources", "published_date"),
+        "weak": pc.fill_null(pc.is_in(kind, value_set=pa.array(sorted(WEAK_KINDS), kind.type)), False),
+    })
+
+
+def _pairs(keys: pa.ChunkedArray, reference: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (key row, reference row) whose non-missing values are equal, by key row and then reference row: what an inner merge pairs."""
+    if unique_ids(reference):
+        rows = first_rows(keys, reference)
+        at = np.flatnonzero(rows >= 0)
+        return at, rows[at]
+    distinct = pc.unique(reference).drop_null()
+    ref_code, key_code = first_rows(reference, distinct), first_rows(keys, distinct)  # missing: -1 (distinct holds no missing value)
+    counts = np.bincount(ref_code[ref_code >= 0], minlength=len(distinct))
+    order = np.argsort(ref_code, kind="stable")
+    grouped = order[ref_code[order] >= 0]  # reference rows by code, each code's rows in row order
+    starts = np.cumsum(counts) - counts
+    at = np.flatnonzero(key_code >= 0)
+    per = counts[key_code[at]]
+    within = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    return np.repeat(at, per), grouped[np.repeat(starts[key_code[at]], per) + within]
+
+
+def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | None = None) -> Corroboration:
+    """How its sources corroborate each event, computed on the Arrow columns of CORROBORATION_FIELDS.
+
+    Per distinct event ID: ``originals`` (distinct original publishers that count),
+    ``third_party``, ``armenian_side``, ``azerbaijani_side`` (how many of them on each side),
+    ``independent`` (the definition above), ``weak_only`` (every linked source is weak; False
+    without sources) and ``names`` (the counted publishers' names, third-party first, then by name).
+    Repeated keys pair as a merge would (corroboration_merged, the reference: tests/test_trust.py).
+
+    named, given the result without names, picks the events whose names are wanted (the rest get
     none): the rules name only the events they report, which saves a tuple per event.
     """
-    coded = _coded(tables, named)
-    return coded if coded is not None else corroboration_merged(tables, named)
-
-
-def _coded(tables: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None) -> pd.DataFrame | None:
-    """corroboration() on row numbers instead of pandas merges of string keys (ten times faster on a large package).
-
-    Only for tables whose keys are unique and present (every valid package; else None, and the
-    merges, the reference path, decide): then a link's source and event are one row each, and a
-    counted original publisher is one publishers row. tests/test_trust.py compares both paths.
-    """
-    events, sources, publishers, links = (tables[n] for n in ("events", "sources", "publishers", "event_sources"))
-    dates = (events["date_start"], sources["published_date"])
-    if not all(unique_ids(c) for c in (events["event_id"], sources["source_id"], publishers["publisher_id"])) or not all(
-            pd.api.types.is_datetime64_dtype(d) and not isinstance(d.dtype, pd.DatetimeTZDtype) for d in dates):
-        return None
-    n = len(events)
-    event, source = first_rows(links["event_id"], events["event_id"]), first_rows(links["source_id"], sources["source_id"])
-    keep = (event >= 0) & (source >= 0)
-    event, source = event[keep], source[keep]
-    origin = first_rows(sources["original_publisher_id"].fillna(sources["publisher_id"]), publishers["publisher_id"])[source]
-    kind, side = (publishers[c].astype("string") for c in ("kind", "side"))
+    event_ids = _column(tables, "events", "event_id")
+    ids = event_ids.combine_chunks() if unique_ids(event_ids) else pc.unique(event_ids).drop_null()
+    n = len(ids)
+    first = first_rows(ids, event_ids)  # each distinct ID's first row
+    starts = pc.take(_instants(_column(tables, "events", "date_start")), pa.array(first))
+    link_events = first_rows(_column(tables, "event_sources", "event_id"), ids)
+    link, source = _pairs(_column(tables, "event_sources", "source_id"), _column(tables, "sources", "source_id"))
+    keep = link_events[link] >= 0
+    event, source = link_events[link[keep]], source[keep]  # the linked rows: (event, source row), in link order
+    origins = _origin_rows(tables)
+    origin = origins[source]
+    kind, side = _column(tables, "publishers", "kind"), _column(tables, "publishers", "side")
     known = origin >= 0
     at = np.where(known, origin, 0)
 
-    def per_origin(flags: np.ndarray) -> np.ndarray:  # a publisher attribute per link row, False without a publisher
-        return known & flags[at] if len(flags) else np.zeros(len(origin), dtype=bool)
+    def per_origin(flags: pa.ChunkedArray) -> np.ndarray:  # a publisher attribute per linked row, False without a publisher
+        return known & mask(flags)[at] if len(flags) else np.zeros(len(origin), dtype=bool)
 
-    weak = per_origin(kind.isin(WEAK_KINDS).to_numpy(dtype=bool))
-    published, start = sources["published_date"].to_numpy()[source], events["date_start"].to_numpy()[event]
-    counts = (np.isnat(published) | (published >= start)) & per_origin((kind.notna() & ~kind.isin(COMPILING_KINDS)).to_numpy(dtype=bool))
+    weak = per_origin(pc.is_in(kind, value_set=pa.array(sorted(WEAK_KINDS), kind.type)))
+    published = pc.take(_instants(_column(tables, "sources", "published_date")), pa.array(source))
+    after = mask(pc.is_null(published)) | mask(pc.greater_equal(published, pc.take(starts, pa.array(event))))
+    counts = after & per_origin(pc.and_not(pc.is_valid(kind), pc.is_in(kind, value_set=pa.array(sorted(COMPILING_KINDS), kind.type))))
     rows = np.flatnonzero(counts)
-    _, first = np.unique(event[rows].astype(np.int64) * max(len(publishers), 1) + origin[rows], return_index=True)
-    rows = rows[np.sort(first)]  # one row per (event, original publisher), the first in link order
+    _, firsts = np.unique(event[rows].astype(np.int64) * max(len(kind), 1) + origin[rows], return_index=True)
+    rows = rows[np.sort(firsts)]  # one row per (event, original publisher), the first in link order
     ev, org = event[rows], origin[rows]
-    side_third = (side == THIRD_PARTY).to_numpy(dtype=bool, na_value=False)
+    named_original = mask(pc.is_valid(pc.coalesce(_column(tables, "sources", "original_publisher_id"),
+                                                   _column(tables, "sources", "publisher_id"))))[source[rows]]
+    third = mask(pc.equal(side, THIRD_PARTY))
 
     def tally(flags: np.ndarray) -> np.ndarray:
         return np.bincount(ev[flags[org]], minlength=n) if len(flags) else np.zeros(n, dtype=np.int64)
 
-    result = pd.DataFrame({
-        "originals": np.bincount(ev, minlength=n),
-        "third_party": tally(side_third),
-        "armenian_side": tally(side.isin(ARMENIAN_SIDE).to_numpy(dtype=bool)),
-        "azerbaijani_side": tally(side.isin(AZERBAIJANI_SIDE).to_numpy(dtype=bool)),
-    }, index=pd.Index(events["event_id"].to_numpy(), name="event_id")).astype(int)
-    result["independent"] = (result["originals"] >= 2) & (
-        (result["third_party"] >= 1) | ((result["armenian_side"] >= 1) & (result["azerbaijani_side"] >= 1)))
-    result["weak_only"] = (np.bincount(event, minlength=n) > 0) & ~(np.bincount(event[~weak], minlength=n) > 0)
+    originals = np.bincount(ev[named_original], minlength=n)  # a merge counts distinct IDs: a missing one is none
+    third_party = tally(third)
+    armenian, azerbaijani = (tally(mask(pc.is_in(side, value_set=pa.array(sorted(s), side.type)))) for s in (ARMENIAN_SIDE, AZERBAIJANI_SIDE))
+    result = Corroboration(
+        ids, originals, third_party, armenian, azerbaijani,
+        (originals >= 2) & ((third_party >= 1) | ((armenian >= 1) & (azerbaijani >= 1))),
+        (np.bincount(event, minlength=n) > 0) & ~(np.bincount(event[~weak], minlength=n) > 0), [()] * n)
     wanted = np.ones(n, dtype=bool) if named is None else np.asarray(named(result), dtype=bool)
-    picked = wanted[ev]
-    ev, org = ev[picked], org[picked]
-    # The reference sorts by third-party first (side missing last), then by name (missing last), stably.
-    names = publishers["name"].astype("string")
-    third_rank = np.where(side.isna().to_numpy(), 2, np.where(side_third, 0, 1))
-    present = names.notna().to_numpy()
-    texts = np.array([_name(v) for v in names.to_numpy()], dtype=object)
-    name_rank = np.full(len(names), len(names), dtype=np.int64)
-    if present.any():
-        name_rank[present] = np.unique(texts[present], return_inverse=True)[1]
-    order = np.lexsort((name_rank[org], third_rank[org], ev)) if len(ev) else np.zeros(0, dtype=np.int64)
-    ev, org = ev[order], org[order]
-    bounds = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1], True]) if len(ev) else np.zeros(1, dtype=np.int64)
+    return replace(result, names=_names(tables, ev[wanted[ev]], org[wanted[ev]], third, n))
+
+
+def _names(tables: Tables, ev: np.ndarray, org: np.ndarray, third: np.ndarray, n: int) -> list[tuple[str, ...]]:
+    """Per event, the names of its counted publishers (org, publishers rows, beside ev, events), third-party first (a missing
+    side is not third-party), then by name (missing last), stably; a missing name shows as pandas prints it."""
+    names = _column(tables, "publishers", "name")
     listed: list[tuple[str, ...]] = [()] * n
+    if not len(ev):
+        return listed
+    third_rank = np.where(third, 0, 1)
+    name_rank = np.asarray(pc.rank(names, sort_keys="ascending", tiebreaker="dense").to_numpy(zero_copy_only=False))  # missing last
+    order = np.lexsort((name_rank[org], third_rank[org], ev))
+    ev, org = ev[order], org[order]
+    texts = ["<NA>" if v is None else v for v in pc.take(names, pa.array(org)).to_pylist()]
+    bounds = np.flatnonzero(np.r_[True, ev[1:] != ev[:-1], True])
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        listed[ev[a]] = tuple(texts[org[a:b]])
-    result["names"] = listed
-    return result[_COLUMNS]
+        listed[ev[a]] = tuple(texts[a:b])
+    return listed
 
 
-def _name(value: object) -> str:
-    return "<NA>" if pd.isna(value) else str(value)  # a publisher without a name (a missing-value error) shows as pandas prints it
+def _arrow_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pa.Table]:
+    """The corroboration fields of pandas frames as Arrow tables."""
+    return {name: pa.Table.from_pandas(frames[name][list(cols)], preserve_index=False) for name, cols in CORROBORATION_FIELDS.items()}
 
 
-def corroboration_merged(tables: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None = None) -> pd.DataFrame:
-    """corroboration() by pandas merges of the key columns: the reference path, and the path for tables with repeated or missing keys."""
-    events = tables["events"][["event_id", "date_start"]].dropna(subset=["event_id"]).drop_duplicates("event_id")
-    origins = source_origins(tables["sources"], tables["publishers"])
-    links = tables["event_sources"][["event_id", "source_id"]].dropna()
-    linked = links.merge(origins, on="source_id", how="inner").merge(events, on="event_id", how="inner")
-    weak_only = linked.groupby("event_id")["weak"].all()
-    after = linked["published_date"].isna() | (linked["published_date"] >= linked["date_start"])
-    counts = linked[after & linked["kind"].notna() & ~linked["kind"].isin(COMPILING_KINDS)]
-    counted = counts.drop_duplicates(["event_id", "original"]).copy()
-    counted["is_third"] = counted["side"] == THIRD_PARTY
-    counted["is_arm"] = counted["side"].isin(ARMENIAN_SIDE)
-    counted["is_aze"] = counted["side"].isin(AZERBAIJANI_SIDE)
-    counted = counted.sort_values(["event_id", "is_third", "name"], ascending=[True, False, True], kind="stable")
-    grouped = counted.groupby("event_id", sort=True)
-    result = pd.DataFrame({
-        "originals": grouped["original"].nunique(),
-        "third_party": grouped["is_third"].sum(),
-        "armenian_side": grouped["is_arm"].sum(),
-        "azerbaijani_side": grouped["is_aze"].sum(),
-    })
-    result = result.reindex(events["event_id"].to_numpy())
-    for col in ("originals", "third_party", "armenian_side", "azerbaijani_side"):
-        result[col] = result[col].fillna(0).astype(int)
-    result["independent"] = (result["originals"] >= 2) & (
-        (result["third_party"] >= 1) | ((result["armenian_side"] >= 1) & (result["azerbaijani_side"] >= 1)))
-    result["weak_only"] = weak_only.reindex(result.index).fillna(False).astype(bool)
-    result.index.name = "event_id"
-    wanted = None if named is None else np.asarray(named(result), dtype=bool)
-    if wanted is not None:
-        counted = counted[counted["event_id"].isin(result.index[wanted]).to_numpy(dtype=bool)]
-    # Names per event without a Python call per group: counted is sorted by event, so each event's
-    # names are one contiguous run of the name column.
-    ids = counted["event_id"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.zeros(0, dtype=int)
-    names = [_name(v) for v in counted["name"].to_numpy()]
-    bounds = [*starts[1:], len(names)] if len(starts) else []
-    by_event = {ids[a]: tuple(names[a:b]) for a, b in zip(starts, bounds, strict=True)}
-    if wanted is None:
-        result["names"] = [by_event.get(e, ()) for e in result.index]
-    else:
-        named_list: list[tuple[str, ...]] = [()] * len(result)
-        for pos in np.flatnonzero(wanted):
-            named_list[pos] = by_event.get(result.index[pos], ())
-        result["names"] = named_list
-    return result[_COLUMNS]
+def corroboration(frames: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None = None) -> pd.DataFrame:
+    """corroborate() on pandas frames, as a frame indexed by event_id (every event present) with the columns above."""
+    pick = None if named is None else (lambda corr: named(corr.frame(names=False)))
+    return corroborate(_arrow_tables(frames), pick).frame()
+
+
+def corroboration_merged(frames: Mapping[str, pd.DataFrame], named: Callable[[pd.DataFrame], np.ndarray] | None = None) -> pd.DataFrame:
+    """corroboration() by pandas merges of the key columns: the reference (policy.trust_merged)."""
+    from karabakh_timeline.policy.trust_merged import corroboration_merged as merged  # pandas: the reference only
+
+    return merged(frames, named)
 
 
 BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none")  # what bases() gives each event, strongest first
@@ -208,6 +243,8 @@ BASES = ("third_party", "both_sides", "armenian_side", "azerbaijani_side", "none
 
 def bases(corr: pd.DataFrame) -> pd.Series:
     """Per event of a corroboration() frame, where its counted sources sit, strongest first: one of BASES."""
+    import pandas as pd  # stats' frames
+
     third, arm, aze = (corr[c].to_numpy() > 0 for c in ("third_party", "armenian_side", "azerbaijani_side"))
     choice = np.select([third, arm & aze, arm, aze], list(BASES[:4]), default=BASES[4])
     return pd.Series(choice, index=corr.index, dtype="string")
@@ -224,20 +261,13 @@ def describe(row: pd.Series) -> str:
     return f"{lead} {n} publisher{'s' if n != 1 else ''}, incl. {shown}" if n > 2 else f"{lead} {shown}"
 
 
-def corroboration_of_arrow(tables: Mapping[str, object]) -> pd.DataFrame:
+def corroboration_of_arrow(tables: Tables) -> pd.DataFrame:
     """corroboration() for typed Arrow tables (the release's exports and page)."""
-    frames = {}
-    for name, cols in CORROBORATION_FIELDS.items():
-        frame = tables[name].select(list(cols)).to_pandas(date_as_object=False)  # type: ignore[attr-defined]
-        for col in frame.columns:
-            if isinstance(frame[col].dtype, pd.CategoricalDtype):
-                frame[col] = frame[col].astype("string")
-        frames[name] = frame
-    return corroboration(frames)
+    return corroborate(tables).frame()
 
 
 __all__ = [
     "ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "BASES", "COMPILING_KINDS", "CONFIRMED", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS",
     "DISPUTED", "PARAPHRASE", "THIRD_PARTY", "UNDERSTATED_IF_CORROBORATED", "WEAK_KINDS",
-    "bases", "corroboration", "corroboration_of_arrow", "describe", "source_origins",
+    "Corroboration", "bases", "corroborate", "corroboration", "corroboration_of_arrow", "describe", "source_origins",
 ]

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import rfc3986
@@ -70,7 +69,7 @@ def plain(values: pa.Array) -> np.ndarray:
 
 def _cells(t: TypedTable, field: str, scheme: bool) -> np.ndarray:
     """Cells of field whose URL is wrong in the scheme (scheme=True) or otherwise."""
-    column: pd.Series = t.frame[field]
+    column = t.column(field)
     distinct = value_set(column)
     others = distinct.filter(pa.array(~plain(distinct))).to_pylist()
     wrong = [v for v in others if (url_problem(v) == "scheme") is scheme and url_problem(v) is not None]

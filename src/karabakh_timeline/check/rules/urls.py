@@ -7,24 +7,24 @@ URL goes through urlsplit, the reference (tests/test_urls.py compares both on ge
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from karabakh_timeline.support.arrow import arrow
+from karabakh_timeline.support.arrow import Column, arrow, mask
 
 _PLAIN = r"^https?://(?P<host>[A-Za-z0-9.-]+)(?::[0-9]*)?(?P<path>(?:/[^?#\x00-\x20\x7f-\x{10ffff}]*)?)(?:\?(?P<query>[^#\x00-\x20\x7f-\x{10ffff}]*))?(?:#[\x21-\x7e]*)?$"
 
 
-def host_of(url: object) -> str | None:
+def host_of(url: str | None) -> str | None:
     """The URL's host as urlsplit gives it (lower case), None when missing or unsplittable."""
-    if pd.isna(url):
+    if url is None:
         return None
     try:
-        return urlsplit(str(url)).hostname
+        return urlsplit(url).hostname
     except ValueError:
         return None
 
@@ -39,40 +39,43 @@ def document_key(url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}?{parts.query}"
 
 
-def _split(column: pd.Series) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
-    """(parts of the plain URLs, mask of plain URLs, mask of other non-missing URLs)."""
+def _text(column: Column) -> pa.Array:
+    """The column as one large_string array."""
     values = arrow(column)
-    if not pa.types.is_large_string(values.type):
-        values = pc.cast(values, pa.large_string())
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return values if pa.types.is_large_string(values.type) else pc.cast(values, pa.large_string())
+
+
+def _patched(fast: pa.Array, values: pa.Array, other: np.ndarray, slow: Callable[[str], str | None]) -> pa.Array:
+    """fast, with the cells where other is true replaced by slow() of the value (the reference, for the cells the fast path cannot judge)."""
+    fast = pc.cast(fast, pa.large_string())
+    if not other.any():
+        return fast
+    replaced = [slow(v) for v in values.filter(pa.array(other)).to_pylist()]
+    return pc.replace_with_mask(fast, pa.array(other), pa.array(replaced, pa.large_string()))
+
+
+def _split(column: Column) -> tuple[pa.Array, pa.StructArray, np.ndarray]:
+    """(the URLs, parts of the plain ones, mask of other non-missing URLs)."""
+    values = _text(column)
     parts = pc.extract_regex(values, _PLAIN)
-    plain = np.asarray(pc.is_valid(parts).to_numpy(zero_copy_only=False), dtype=bool)
-    other = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool) & ~plain
-    return parts, plain, other
+    return values, parts, mask(pc.is_valid(values)) & ~mask(pc.is_valid(parts))
 
 
-def hosts(column: pd.Series) -> pd.Series:
-    """host_of() of every cell, as a string column with missing values (index like column)."""
-    parts, plain, other = _split(column)
-    out = pd.Series(pd.arrays.ArrowStringArray(pc.cast(pc.utf8_lower(pc.struct_field(parts, "host")), pa.large_string())),
-                    index=column.index, dtype="string[pyarrow]")
-    if other.any():
-        rows = np.flatnonzero(other)
-        out.iloc[rows] = [host_of(v) for v in column.iloc[rows].tolist()]
-    return out
+def hosts(column: Column) -> pa.Array:
+    """host_of() of every cell, as a large_string array with nulls."""
+    values, parts, other = _split(column)
+    return _patched(pc.utf8_lower(pc.struct_field(parts, "host")), values, other, host_of)
 
 
-def document_keys(column: pd.Series) -> pd.Series:
-    """document_key() of every non-missing cell, as a string column with missing values (index like column)."""
-    parts, plain, other = _split(column)
+def document_keys(column: Column) -> pa.Array:
+    """document_key() of every non-missing cell, as a large_string array with nulls."""
+    values, parts, other = _split(column)
     host = pc.replace_substring_regex(pc.utf8_lower(pc.struct_field(parts, "host")), "^www\\.", "")
     path = pc.replace_substring_regex(pc.struct_field(parts, "path"), "/+$", "")
     key = pc.binary_join_element_wise(host, path, pa.scalar("?", pa.large_string()), pc.struct_field(parts, "query"),
-                                     pa.scalar("", pa.large_string()))
-    out = pd.Series(pd.arrays.ArrowStringArray(pc.cast(key, pa.large_string())), index=column.index, dtype="string[pyarrow]")
-    if other.any():
-        rows = np.flatnonzero(other)
-        out.iloc[rows] = [document_key(str(v)) for v in column.iloc[rows].tolist()]
-    return out
+                                      pa.scalar("", pa.large_string()))
+    return _patched(key, values, other, document_key)
 
 
 def title_key(title: str) -> str:
@@ -80,16 +83,9 @@ def title_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
-def title_keys(column: pd.Series) -> pd.Series:
+def title_keys(column: Column) -> pa.Array:
     """title_key() of every non-missing cell; printable-ASCII titles in Arrow (their casefold is lower(), their only space is ' ')."""
-    values = arrow(column)
-    if not pa.types.is_large_string(values.type):
-        values = pc.cast(values, pa.large_string())
-    ascii_ = np.asarray(pc.fill_null(pc.match_substring_regex(values, r"^[\x20-\x7e]*$"), False).to_numpy(zero_copy_only=False), dtype=bool)
+    values = _text(column)
+    ascii_ = mask(pc.match_substring_regex(values, r"^[\x20-\x7e]*$"))
     key = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(values), " {2,}", " "), " ")
-    out = pd.Series(pd.arrays.ArrowStringArray(key), index=column.index, dtype="string[pyarrow]")
-    other = np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False), dtype=bool) & ~ascii_
-    if other.any():
-        rows = np.flatnonzero(other)
-        out.iloc[rows] = [title_key(str(v)) for v in column.iloc[rows].tolist()]
-    return out
+    return _patched(key, values, mask(pc.is_valid(values)) & ~ascii_, title_key)
