@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of, nan_issues
 from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
@@ -18,6 +17,9 @@ from karabakh_timeline.support.progress import task
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue, Report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PANDERA_CODES = {
     "not_nullable": "missing-value",
@@ -33,6 +35,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     validate() runs check.constraints instead (the same checks without pandera's machinery); the
     property tests compare the two.
     """
+    import pandas as pd  # the reference path works on frames; validate() never imports pandas
     import pandera.pandas as pa  # only the reference path and kt.schemas() need pandera
 
     from karabakh_timeline.schema.pandera_compiler import compile_schema
