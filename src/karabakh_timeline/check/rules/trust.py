@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.check.rules.urls import document_keys, hosts, title_keys
 from karabakh_timeline.policy.trust import (
     CONFIRMED,
@@ -173,7 +173,7 @@ def _languages(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.take(judged, at)
 
 
-@rule("verbatim-language", needs={"statements": ("text_kind", "language", "original_language")})
+@rule("verbatim-language", scope=TABLE, needs={"statements": ("text_kind", "language", "original_language")})
 def verbatim_language(ctx: Context) -> Iterator[Issue]:
     """A verbatim text is in the language its words were said in."""
     t = ctx.tables["statements"]
@@ -218,7 +218,7 @@ def _unreal(host: str) -> str | None:
     return None
 
 
-@rule("url-host", uses={"publishers": ("bad_hosts",)})
+@rule("url-host", uses={"publishers": ("bad_hosts",)}, reads=lambda schema: [f.name for f in schema.fields if f.format == "uri"])
 def url_host(ctx: Context) -> Iterator[Issue]:
     """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
     listed: set[str] = set()
@@ -330,7 +330,7 @@ def _repeats(keys: Sequence[pa.ChunkedArray | pa.Array], ids: pa.ChunkedArray) -
     return rows, [_shown(v) for v in pc.take(ids, pa.array(first[group[rows]], pa.int64())).to_pylist()]
 
 
-@rule("duplicate-source", needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
+@rule("duplicate-source", scope=TABLE, needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
 def duplicate_source(ctx: Context) -> Iterator[Issue]:
     """One row per document: no two sources with the same URL or the same original story (same title)."""
     t = ctx.tables["sources"]
@@ -345,7 +345,7 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
         yield Issue("duplicate-source", f"same story of {publisher} as {first} (same title)", t.name, int(t.lines[i]), "title", str(title))
 
 
-@rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
+@rule("publisher-duplicate", scope=TABLE, needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
 def publisher_duplicate(ctx: Context) -> Iterator[Issue]:
     """One row per outlet: no domain and no name or alias belongs to two publishers."""
     t = ctx.tables["publishers"]
