@@ -72,9 +72,12 @@ class Corroboration:
     independent: np.ndarray
     weak_only: np.ndarray
     names: list[tuple[str, ...]]
+    one_per_row: bool = False  # the events' IDs were unique and present: entry i is events row i
 
     def rows_of(self, event_ids: pa.ChunkedArray | pa.Array) -> np.ndarray:
-        """Per ID of event_ids (the events column), its entry here, -1 for a missing ID."""
+        """Per ID of event_ids (the events column this was computed from), its entry here, -1 for a missing ID."""
+        if self.one_per_row and len(event_ids) == len(self.event_ids):
+            return np.arange(len(event_ids))
         return first_rows(event_ids, self.event_ids)
 
     def frame(self, names: bool = True) -> pd.DataFrame:
@@ -146,6 +149,12 @@ def _pairs(keys: pa.ChunkedArray, reference: pa.ChunkedArray) -> tuple[np.ndarra
     return np.repeat(at, per), grouped[np.repeat(starts[key_code[at]], per) + within]
 
 
+def _first_occurrences(keys: np.ndarray) -> np.ndarray:
+    """The positions where each distinct key first occurs, in order (Arrow's hash numbers keys as they first occur)."""
+    codes = np.asarray(pc.dictionary_encode(pa.array(keys)).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.flatnonzero(codes > np.maximum.accumulate(np.r_[-1, codes[:-1]])) if len(codes) else np.zeros(0, dtype=np.int64)
+
+
 def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | None = None) -> Corroboration:
     """How its sources corroborate each event, computed on the Arrow columns of CORROBORATION_FIELDS.
 
@@ -159,9 +168,10 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     none): the rules name only the events they report, which saves a tuple per event.
     """
     event_ids = _column(tables, "events", "event_id")
-    ids = event_ids.combine_chunks() if unique_ids(event_ids) else pc.unique(event_ids).drop_null()
+    one_per_row = unique_ids(event_ids)
+    ids = event_ids.combine_chunks() if one_per_row else pc.unique(event_ids).drop_null()
     n = len(ids)
-    first = first_rows(ids, event_ids)  # each distinct ID's first row
+    first = np.arange(n) if one_per_row else first_rows(ids, event_ids)  # each distinct ID's first row
     starts = pc.take(_instants(_column(tables, "events", "date_start")), pa.array(first))
     link_events = first_rows(_column(tables, "event_sources", "event_id"), ids)
     link, source = _pairs(_column(tables, "event_sources", "source_id"), _column(tables, "sources", "source_id"))
@@ -181,8 +191,8 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     after = mask(pc.is_null(published)) | mask(pc.greater_equal(published, pc.take(starts, pa.array(event))))
     counts = after & per_origin(pc.and_not(pc.is_valid(kind), pc.is_in(kind, value_set=pa.array(sorted(COMPILING_KINDS), kind.type))))
     rows = np.flatnonzero(counts)
-    _, firsts = np.unique(event[rows].astype(np.int64) * max(len(kind), 1) + origin[rows], return_index=True)
-    rows = rows[np.sort(firsts)]  # one row per (event, original publisher), the first in link order
+    rows = rows[_first_occurrences(event[rows].astype(np.int64) * max(len(kind), 1) + origin[rows])]  # one row per (event, original
+    # publisher), the first in link order
     ev, org = event[rows], origin[rows]
     named_original = mask(pc.is_valid(pc.coalesce(_column(tables, "sources", "original_publisher_id"),
                                                    _column(tables, "sources", "publisher_id"))))[source[rows]]
@@ -197,7 +207,7 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     result = Corroboration(
         ids, originals, third_party, armenian, azerbaijani,
         (originals >= 2) & ((third_party >= 1) | ((armenian >= 1) & (azerbaijani >= 1))),
-        (np.bincount(event, minlength=n) > 0) & ~(np.bincount(event[~weak], minlength=n) > 0), [()] * n)
+        (np.bincount(event, minlength=n) > 0) & ~(np.bincount(event[~weak], minlength=n) > 0), [()] * n, one_per_row)
     wanted = np.ones(n, dtype=bool) if named is None else np.asarray(named(result), dtype=bool)
     return replace(result, names=_names(tables, ev[wanted[ev]], org[wanted[ev]], third, n))
 

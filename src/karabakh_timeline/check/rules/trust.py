@@ -250,13 +250,13 @@ def _shown(value: object) -> str:
 def _groups(columns: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """(per row, the number of its group of rows equal in every column, a missing value equal to a missing one;
     per group, its first row), hashed in Arrow."""
-    n = len(columns[0])
-    group = np.zeros(n, dtype=np.int64)
-    for column in columns:
+    group = np.zeros(len(columns[0]), dtype=np.int64)
+    for k, column in enumerate(columns):
         values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         coded = pc.dictionary_encode(values, null_encoding="encode")
         group = group * max(len(coded.dictionary), 1) + np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        group = np.asarray(pc.dictionary_encode(pa.array(group)).indices.to_numpy(zero_copy_only=False), dtype=np.int64)  # renumbered: no overflow
+        if k:  # renumbered, so that the next product cannot overflow
+            group = np.asarray(pc.dictionary_encode(pa.array(group)).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     _, first = np.unique(group, return_index=True)
     return group, first
 
