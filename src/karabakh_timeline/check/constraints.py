@@ -159,6 +159,19 @@ def constraint_failures(t: TypedTable, references: Mapping[str, pd.DataFrame], k
     return found
 
 
+def foreign_key_issues(t: TypedTable, references: Mapping[str, TypedTable], key_cache: dict) -> list[Issue]:
+    """The foreign-key issues of t's keys into other tables (references: the tables they point to, holding at least the
+    referenced columns); constraint_issues(t, {}) has checked everything else."""
+    failures: list[Failure] = []
+    for fk in t.schema.foreign_keys:
+        if fk.resource == t.schema.name or fk.resource not in references:
+            continue
+        passed = foreign_key_passes(t.frame, fk, references[fk.resource].frame, key_cache)
+        for row in np.flatnonzero(~passed & ~t.all_missing()):  # pandera passes a frame-wide check on rows whose every cell is missing
+            failures.append(("foreign-key", ",".join(fk.fields), int(row), _joined(t, fk.fields, int(row))))
+    return issues_of(t, failures)
+
+
 def issues_of(t: TypedTable, failures: list[Failure]) -> list[Issue]:
     """Failures as issues at their CSV lines, each counted once; key repeats name the first occurrence's line."""
     seen: set[tuple[str, str | None, int]] = set()

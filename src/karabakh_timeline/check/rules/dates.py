@@ -12,14 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from karabakh_timeline.check.rules.edtf_forms import NOT_COMMON, common_bounds
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.support.arrow import Column, arrow, mask
 from karabakh_timeline.vocabulary.issues import Issue
 
 DATED = ("events", "statements")  # tables with date_start, date_end, date_precision, date_edtf
 
 
-@rule("date-order")
+@rule("date-order", scope=TABLE)
 def date_order(ctx: Context) -> Iterator[Issue]:
     """date_end before date_start, in every table with both."""
     for t in ctx.tables.values():
@@ -48,7 +48,7 @@ def precision_masks(start: Column, end: Column, precision: Column) -> tuple[np.n
     return bad[0], bad[1]
 
 
-@rule("date-precision", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
+@rule("date-precision", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
 def date_precision(ctx: Context) -> Iterator[Issue]:
     """Month precision spans whole months, year precision whole years."""
     for name in DATED:
@@ -124,7 +124,7 @@ def edtf_issue(name: str, line: int, text: str, start: str, end: str | None) -> 
     return None
 
 
-@rule("edtf-mismatch", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
+@rule("edtf-mismatch", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
 def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
     """date_edtf must parse (edtf library) and its bounds must equal date_start and date_end.
 
@@ -150,7 +150,7 @@ def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
                 yield found
 
 
-@rule("future-date")
+@rule("future-date", scope=TABLE)
 def future_date(ctx: Context) -> Iterator[Issue]:
     """No date field may lie after ctx.today."""
     limit = pa.scalar(ctx.today, pa.date32())
