@@ -3,7 +3,9 @@ code they replaced, that pandas formulation is kept here as the reference and ge
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,9 +14,13 @@ import pyarrow.compute as pc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import karabakh_timeline as kt
+from conftest import read_rows, run, set_cells
 from karabakh_timeline.check.rules.dates import precision_masks
 from karabakh_timeline.check.rules.periods import outside_periods
 from karabakh_timeline.check.rules.text import _UNSAFE, unsafe_mask
+
+TODAY = dt.date(2026, 11, 27)
 
 # --- role-period: sorted roles and binary search against the pandas merge ---------------------------------------
 
@@ -124,3 +130,31 @@ def test_the_unsafe_pattern_is_the_python_rule_on_ascii() -> None:
     python_rule = re.compile(r"^\s|\s$|\s\s|[\x00-\x1f\x7f]|^[=+\-@]|(?i:cmd\|)")
     cells = ["fine", "a ", " b", "c  d", "=SUM(A1)", "+1", "-x", "@me", "", "tab\tinside", "cmd|' /C calc'!A0", "Cmd|x", "a|b"]
     assert pc.match_substring_regex(pa.array(cells), _UNSAFE).to_pylist() == [python_rule.search(c) is not None for c in cells]
+
+
+# --- fields a package types otherwise: compared as text, never a crash -------------------------------------------
+
+def _retype(pkg: Path, table: str, field: str, kind: str) -> None:
+    path = pkg / "schemas" / f"{table}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for f in schema["fields"]:
+        if f["name"] == field:
+            f["type"] = kind
+            f.pop("constraints", None)
+    path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def test_a_date_typed_as_text_is_compared_as_text(package: Path) -> None:
+    _retype(package, "statements", "date_end", "string")
+    start = read_rows(package, "statements")[1][read_rows(package, "statements")[0].index("date_start")]
+    set_cells(package, "statements", 2, date_end="1900-01-01")
+    found = [(i.code, i.table, i.line, i.field, i.value) for i in kt.validate(package, today=TODAY).issues if i.code == "date-order"]
+    assert found == [("date-order", "statements", 2, "date_end", "1900-01-01")], start
+
+
+def test_ids_typed_differently_are_compared_as_text(package: Path) -> None:
+    _retype(package, "event_relations", "related_event_id", "integer")
+    result = run("validate", str(package), "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    assert "internal-error" not in result.stderr
+    assert {i["code"] for i in json.loads(result.stdout)["issues"]} == {"type-error"}  # the IDs are no integers; nothing crashed

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pyarrow.compute as pc
 
+from karabakh_timeline.check.rules.compare import compare
 from karabakh_timeline.check.rules.periods import outside_periods
 from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.support.arrow import isin
@@ -16,7 +17,8 @@ def fatalities_order(ctx: Context) -> Iterator[Issue]:
     """fatalities_low <= fatalities_best <= fatalities_high where given."""
     t = ctx.tables["events"]
     low, best, high = t.column("fatalities_low"), t.column("fatalities_best"), t.column("fatalities_high")
-    for field, bad in (("fatalities_best", pc.or_kleene(pc.less(best, low), pc.greater(best, high))), ("fatalities_high", pc.greater(low, high))):
+    for field, bad in (("fatalities_best", pc.or_kleene(compare(pc.less, best, low), compare(pc.greater, best, high))),
+                       ("fatalities_high", compare(pc.greater, low, high))):
         yield from issues_at(t, bad, "fatalities-order", field, lambda v: f"{v} breaks low <= best <= high")
 
 
@@ -43,5 +45,5 @@ def speaker_without_role(ctx: Context) -> Iterator[Issue]:
 def self_relation(ctx: Context) -> Iterator[Issue]:
     """An event is not related to itself."""
     t = ctx.tables["event_relations"]
-    yield from issues_at(t, pc.equal(t.column("event_id"), t.column("related_event_id")), "self-relation", "related_event_id",
+    yield from issues_at(t, compare(pc.equal, t.column("event_id"), t.column("related_event_id")), "self-relation", "related_event_id",
                          lambda v: f"event {v} is related to itself")

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.check.rules.compare import as_dates, compare
 from karabakh_timeline.check.rules.edtf_forms import NOT_COMMON, common_bounds
 from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.support.arrow import Column, arrow, mask
@@ -24,7 +25,7 @@ def date_order(ctx: Context) -> Iterator[Issue]:
     """date_end before date_start, in every table with both."""
     for t in ctx.tables.values():
         if ctx.has(t.name, "date_start", "date_end"):
-            yield from issues_at(t, pc.less(t.column("date_end"), t.column("date_start")), "date-order", "date_end",
+            yield from issues_at(t, compare(pc.less, t.column("date_end"), t.column("date_start")), "date-order", "date_end",
                                  lambda v: f"date_end {v} is before date_start")
 
 
@@ -55,7 +56,7 @@ def date_precision(ctx: Context) -> Iterator[Issue]:
         if not ctx.has(name, "date_start", "date_end", "date_precision"):
             continue
         t = ctx.tables[name]
-        bad_month, bad_year = precision_masks(t.column("date_start"), t.column("date_end"), t.column("date_precision"))
+        bad_month, bad_year = precision_masks(as_dates(t.column("date_start")), as_dates(t.column("date_end")), t.column("date_precision"))
         yield from issues_at(t, bad_month, "date-precision", "date_precision",
                              lambda v: "month precision needs date_start on the 1st and date_end on the last day of a month")
         yield from issues_at(t, bad_year, "date-precision", "date_precision",
@@ -64,7 +65,7 @@ def date_precision(ctx: Context) -> Iterator[Issue]:
 
 def _iso(dates: Column) -> pa.ChunkedArray:
     """Column as YYYY-MM-DD strings (Arrow's date-to-string cast: several times faster than strftime)."""
-    return pc.cast(pc.cast(arrow(dates), pa.date32()), pa.large_string())
+    return pc.cast(as_dates(dates), pa.large_string())
 
 
 @lru_cache(maxsize=65536)
