@@ -104,10 +104,10 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
             issues += t.issues
         readable = {name: t for name, t in tables.items() if t.readable}
         damaged = {name for name, t in readable.items() if any(i.code == "parse-error" for i in t.issues)}
-        frames = {name: t.frame for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
+        references = {name: t.arrow for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
         issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
-        for name, found in zip(readable, pool.map(lambda t: constraint_issues(t, frames, key_cache), readable.values()), strict=True):
+        for name, found in zip(readable, pool.map(lambda t: constraint_issues(t, references, key_cache), readable.values()), strict=True):
             issues += found
             bar.advance(f"checked {name}")
         if active == TIMELINE:
