@@ -82,9 +82,11 @@ def validate(path: str | None, fmt: str, strict: bool, profile: str | None, max_
     """
     from karabakh_timeline.check.render import render
     from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
+    from karabakh_timeline.support.lean import arrow_without_pandas
     from karabakh_timeline.support.memory import use_returning_pool
 
     use_returning_pool()  # this process is ours: freed Arrow memory goes back to the system
+    arrow_without_pandas()  # and validating it never needs pandas: its import is most of the start-up
     with on_terminal():  # a progress bar on stderr, only when it is a terminal
         report = validate_package(path, profile=profile).cap(max_issues)
     render(report, fmt, sys.stdout, strict)

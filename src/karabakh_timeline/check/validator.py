@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from karabakh_timeline.check.constraints import Failure, constraint_issues, issues_of, nan_issues
+from karabakh_timeline.check.constraints import Failure, constraint_issues, foreign_key_issues, issues_of, nan_issues
 from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
@@ -18,6 +17,9 @@ from karabakh_timeline.support.progress import task
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue, Report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PANDERA_CODES = {
     "not_nullable": "missing-value",
@@ -33,6 +35,7 @@ def pandera_issues(t: TypedTable, references: dict[str, pd.DataFrame], key_cache
     validate() runs check.constraints instead (the same checks without pandera's machinery); the
     property tests compare the two.
     """
+    import pandas as pd  # the reference path works on frames; validate() never imports pandas
     import pandera.pandas as pa  # only the reference path and kt.schemas() need pandera
 
     from karabakh_timeline.schema.pandera_compiler import compile_schema
@@ -81,11 +84,33 @@ def _unchecked_references(package: Package, damaged: set[str]) -> list[Issue]:
     return out
 
 
+def _linked_fields(package: Package, name: str) -> set[str]:
+    """The fields of a table that keys use across tables: its primary key, its foreign keys, the fields others reference."""
+    schema = package.resources[name].schema
+    kept = set(schema.primary_key)
+    kept |= {f for fk in schema.foreign_keys if fk.resource != name for f in fk.fields}
+    for other, resource in package.resources.items():
+        kept |= {f for fk in resource.schema.foreign_keys if fk.resource == name and other != name for f in fk.reference_fields}
+    return kept
+
+
+def _size(package: Package, name: str) -> int:
+    resource = package.resources[name]
+    try:
+        return resource.path.stat().st_size if resource.inline is None else 0
+    except OSError:
+        return 0  # the reader reports it
+
+
 def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | None = None, profile: str | None = None) -> Report:
     """Validate the package at path (default: the working directory's package, else the bundled data); never raises on bad data.
 
     profile (timeline or none) overrides the one the descriptor declares (policy.profile): the
     house rules run under the timeline profile only; every package gets the spec checks.
+
+    Each table is read and checked on its own first (cells, keys within it, the rules of table
+    scope), then slimmed to the columns that foreign keys and the package rules compare across
+    tables; only those stay in memory while the next tables are read.
     """
     try:
         package = open_package(path)
@@ -93,28 +118,44 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
     active, profile_issues = active_profile(package.descriptor, profile)
     issues: list[Issue] = list(package.issues) + package.metadata_issues + profile_issues
-    bar = task("Validating", 2 * len(package.resources) + 1)  # read each table, check each table, the timeline rules
-    # pyarrow releases the GIL while parsing, converting and hashing, so tables and rules run side by side.
+    bar = task("Validating", len(package.resources) + 2)  # each table, the foreign keys, the package rules
+    today = today or dt.date.today()
+    schemas = {name: r.schema for name, r in package.resources.items()}
+    if active == TIMELINE:
+        from karabakh_timeline.check import rules  # the house rules: not imported for other packages
+
+    def own(name: str) -> tuple[TypedTable, list[Issue]]:
+        t = read_typed(package, name)
+        found = list(t.issues)
+        if not t.readable:
+            return t, found
+        found += constraint_issues(t, {})  # every constraint but foreign keys into other tables
+        kept = _linked_fields(package, name)
+        if active == TIMELINE:
+            found += rules.run_rules(rules.Context(today, {name: t}, schemas), scope=rules.TABLE)
+            kept |= rules.package_fields(t.schema)
+        return t.slimmed(kept), found
+
+    # pyarrow releases the GIL while parsing, converting and hashing, so tables are read and checked side by side; the
+    # largest first, so that the small ones fill in beside it.
+    order = sorted(package.resources, key=lambda name: -_size(package, name))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        tables = {}
-        for name, read in zip(package.resources, pool.map(lambda name: read_typed(package, name), package.resources), strict=True):
-            tables[name] = read
-            bar.advance(f"read {name}")
-        for t in tables.values():
-            issues += t.issues
+        done = dict(zip(order, pool.map(own, order), strict=True))
+        tables = {name: done[name][0] for name in package.resources}
+        for name in package.resources:
+            issues += done[name][1]
+            bar.advance(f"checked {name}")
+        del done
         readable = {name: t for name, t in tables.items() if t.readable}
         damaged = {name for name, t in readable.items() if any(i.code == "parse-error" for i in t.issues)}
-        references = {name: t.arrow for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
+        targets = {name: t for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
         issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
-        for name, found in zip(readable, pool.map(lambda t: constraint_issues(t, references, key_cache), readable.values()), strict=True):
+        for found in pool.map(lambda t: foreign_key_issues(t, targets, key_cache), readable.values()):
             issues += found
-            bar.advance(f"checked {name}")
+        bar.advance("foreign keys")
         if active == TIMELINE:
-            from karabakh_timeline.check.rules import Context, run_rules  # the house rules: not imported for other packages
-
-            schemas = {name: r.schema for name, r in package.resources.items()}
-            issues += run_rules(Context(today or dt.date.today(), readable, schemas), pool)
+            issues += rules.run_rules(rules.Context(today, readable, schemas), pool, scope=rules.PACKAGE)
         bar.advance("timeline rules")
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}

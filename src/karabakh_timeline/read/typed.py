@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,12 +40,33 @@ class TypedTable:
     readable: bool = True
     absent: frozenset[str] = frozenset()  # schema fields with no column in the file (reported once, as missing-column)
     nan: dict[str, np.ndarray] = field(default_factory=dict)  # number field -> cells that are NaN: a value, not a missing one
+    blank: np.ndarray | None = None  # rows whose every cell is missing, once all_missing() has computed it (kept by slimmed())
     _frame: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def column(self, name: str) -> pa.ChunkedArray:
         """The typed cells of field name, as Arrow."""
         return self.arrow.column(name)
+
+    def all_missing(self) -> np.ndarray:
+        """Per row: True when every cell is missing (a frame-wide check passes such rows, as pandera does)."""
+        if self.blank is None:
+            blank = np.ones(self.arrow.num_rows, dtype=bool)
+            for column in self.arrow.columns:
+                if column.null_count == 0:
+                    blank[:] = False
+                    break
+                if column.null_count < len(column):
+                    blank &= np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
+            self.blank = blank
+        return self.blank
+
+    def slimmed(self, keep: set[str]) -> TypedTable:
+        """The same table holding only the columns in keep (the rest are checked already: their memory goes back)."""
+        self.all_missing()
+        names = [n for n in self.arrow.column_names if n in keep]
+        return replace(self, arrow=self.arrow.select(names), bad={k: v for k, v in self.bad.items() if k in keep},
+                       nan={k: v for k, v in self.nan.items() if k in keep})
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -60,7 +81,7 @@ def to_pandas(table: pa.Table, fields: tuple[Field, ...]) -> pd.DataFrame:
     """Typed Arrow columns as a frame with the type table's pandas dtypes (dates as datetime64[s])."""
     frame = table.to_pandas(types_mapper=arrow_to_pandas().get, date_as_object=False, split_blocks=True)
     for f in fields:
-        if f.type == "date":
+        if f.type == "date" and f.name in frame.columns:  # a slimmed table holds some of the fields
             frame[f.name] = frame[f.name].astype(f.pandas_dtype())
     return frame
 

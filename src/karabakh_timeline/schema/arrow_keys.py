@@ -274,6 +274,9 @@ def foreign_key_passes(table: pa.Table, fk: ForeignKey, target: pa.Table | None,
 
 def blank_rows(table: pa.Table) -> np.ndarray:
     """Per row: every cell missing (pandera passes a frame-wide check on such a row)."""
-    if not table.num_columns:
-        return np.ones(table.num_rows, dtype=bool)
-    return np.logical_and.reduce([missing(c) for c in table.columns])
+    blank = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        if column.null_count == 0 and not pa.types.is_floating(column.type):
+            return np.zeros(table.num_rows, dtype=bool)  # a column without a missing cell: no row is blank
+        blank &= missing(column)
+    return blank

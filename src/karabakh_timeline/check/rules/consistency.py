@@ -5,12 +5,12 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.support.arrow import isin
 from karabakh_timeline.vocabulary.issues import Issue
 
 
-@rule("fatalities-order", needs={"events": ("fatalities_low", "fatalities_best", "fatalities_high")})
+@rule("fatalities-order", scope=TABLE, needs={"events": ("fatalities_low", "fatalities_best", "fatalities_high")})
 def fatalities_order(ctx: Context) -> Iterator[Issue]:
     """fatalities_low <= fatalities_best <= fatalities_high where given."""
     t = ctx.tables["events"]
@@ -45,7 +45,7 @@ def speaker_without_role(ctx: Context) -> Iterator[Issue]:
     yield from issues_at(t, mask, "speaker-without-role", "speaker_id", lambda v: f"speaker {v} is a person with no row in actor_roles")
 
 
-@rule("self-relation", needs={"event_relations": ("event_id", "related_event_id")})
+@rule("self-relation", scope=TABLE, needs={"event_relations": ("event_id", "related_event_id")})
 def self_relation(ctx: Context) -> Iterator[Issue]:
     """An event is not related to itself."""
     t = ctx.tables["event_relations"]

@@ -13,14 +13,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from karabakh_timeline.check.rules.edtf_forms import NOT_COMMON, common_bounds
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.support.arrow import arrow
 from karabakh_timeline.vocabulary.issues import Issue
 
 DATED = ("events", "statements")  # tables with date_start, date_end, date_precision, date_edtf
 
 
-@rule("date-order")
+@rule("date-order", scope=TABLE)
 def date_order(ctx: Context) -> Iterator[Issue]:
     """date_end before date_start, in every table with both."""
     for t in ctx.tables.values():
@@ -30,7 +30,7 @@ def date_order(ctx: Context) -> Iterator[Issue]:
                                lambda v: f"date_end {v} is before date_start")
 
 
-@rule("date-precision", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
+@rule("date-precision", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
 def date_precision(ctx: Context) -> Iterator[Issue]:
     """Month precision spans whole months, year precision whole years."""
     for name in DATED:
@@ -89,7 +89,7 @@ def library_bounds(text: str) -> tuple[str, str | None] | None:
     return (low, iso(upper)) if low else None
 
 
-@rule("edtf-mismatch", uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
+@rule("edtf-mismatch", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
 def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
     """date_edtf must parse (edtf library) and its bounds must equal date_start and date_end.
 
@@ -133,7 +133,7 @@ def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
                 yield Issue("edtf-mismatch", f"EDTF ends {high} but date_end is {'empty' if pd.isna(e) else e}", name, line, "date_edtf", text)
 
 
-@rule("future-date")
+@rule("future-date", scope=TABLE)
 def future_date(ctx: Context) -> Iterator[Issue]:
     """No date field may lie after ctx.today."""
     limit = pd.Timestamp(ctx.today)

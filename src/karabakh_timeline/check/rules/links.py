@@ -30,7 +30,7 @@ def event_without_actor(ctx: Context) -> Iterator[Issue]:
     yield from _unreferenced(ctx, "events", "event_id", "event_actors", "event-without-actor", "event {} has no row in event_actors")
 
 
-@rule("retired-id-reused", needs={RETIRED: ("id",)})
+@rule("retired-id-reused", needs={RETIRED: ("id",)}, reads=lambda schema: (*schema.primary_key, "table"))  # every ID table's key; retired_ids.table
 def retired_id_reused(ctx: Context) -> Iterator[Issue]:
     """A retired ID never appears again as the primary key of an ID table (policy.retirement)."""
     t_retired = ctx.tables[RETIRED]

@@ -13,6 +13,12 @@ Requirements are declared, never discovered by a silent early return:
 
 So a package that simply lacks an optional table is not warned about, while a schema that drops a
 field a rule depends on is never checked silently.
+
+Scope: a ``table`` rule judges each table on its own cells only, so the validator runs it right
+after reading that table (alone in its Context); a ``package`` rule compares tables and runs once
+all are read, on the columns it declares (needs, uses, and ``reads``: the fields it looks at in any
+table, such as every URL field) — the validator drops the others after each table's own checks.
+tests/test_rule_scope.py shows both ways give the same issues.
 """
 from __future__ import annotations
 
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Requirements = Mapping[str, tuple[str, ...]]  # table -> fields
+TABLE, PACKAGE = "table", "package"  # a rule's scope
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,13 @@ class Rule:
     func: RuleFunction
     needs: Requirements = field(default_factory=dict)
     uses: Requirements = field(default_factory=dict)
+    scope: str = PACKAGE
+    reads: Callable[[TableSchema], Iterable[str]] | None = None  # fields a package rule looks at in any table it is given
+
+    def fields_read(self, schema: TableSchema) -> set[str]:
+        """The fields of a table (by its schema) this rule looks at: declared needs and uses, and what reads() names."""
+        found = set(self.needs.get(schema.name, ())) | set(self.uses.get(schema.name, ()))
+        return found | set(self.reads(schema)) if self.reads is not None else found
 
     def requirement_issues(self, ctx: Context) -> tuple[bool, list[Issue]]:
         """(runnable, warnings): whether the rule can run on ctx, and a warning per present table missing a declared field."""
@@ -93,11 +107,14 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code_name: str, *, needs: Requirements | None = None, uses: Requirements | None = None) -> Callable[[RuleFunction], RuleFunction]:
-    """Register a rule under its issue code, with the tables and fields it needs (and optionally uses)."""
+def rule(code_name: str, *, needs: Requirements | None = None, uses: Requirements | None = None, scope: str = PACKAGE,
+         reads: Callable[[TableSchema], Iterable[str]] | None = None) -> Callable[[RuleFunction], RuleFunction]:
+    """Register a rule under its issue code, with the tables and fields it needs (and optionally uses), its scope (table: it
+    reads one table at a time; package: it compares tables) and, for a package rule, the fields it reads in any table."""
+    assert scope in (TABLE, PACKAGE), scope
 
     def register(func: RuleFunction) -> RuleFunction:
-        RULES[code_name] = Rule(code_name, func, dict(needs or {}), dict(uses or {}))
+        RULES[code_name] = Rule(code_name, func, dict(needs or {}), dict(uses or {}), scope, reads)
         return func
 
     return register
@@ -124,9 +141,15 @@ def _run(r: Rule, ctx: Context) -> list[Issue]:
     return warnings + (list(r.func(ctx)) if runnable else [])
 
 
-def run_rules(ctx: Context, pool: Executor | None = None) -> list[Issue]:
-    """Run every registered rule (side by side when given a thread pool: most work is in Arrow, without the GIL)."""
-    rules = list(RULES.values())
+def package_fields(schema: TableSchema) -> set[str]:
+    """The fields of a table that some package rule reads (what the validator keeps of it for them)."""
+    return set().union(*(r.fields_read(schema) for r in RULES.values() if r.scope == PACKAGE))
+
+
+def run_rules(ctx: Context, pool: Executor | None = None, scope: str | None = None) -> list[Issue]:
+    """Run the registered rules of scope (default: every rule), side by side when given a thread pool (most work is in Arrow,
+    without the GIL)."""
+    rules = [r for r in RULES.values() if scope is None or r.scope == scope]
     if pool is None:
         return [issue for r in rules for issue in _run(r, ctx)]
     return [issue for found in pool.map(lambda r: _run(r, ctx), rules) for issue in found]

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.policy.formula import DDE, FORMULA_STARTS, INVISIBLE_PREFIX, WIDE_FORMULA_STARTS, starts_formula
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.support.arrow import arrow, isin, value_set
@@ -73,7 +73,7 @@ def unsafe_mask(series: pd.Series) -> np.ndarray:
     return np.concatenate([_unsafe_chunk(c) for c in chunks]) if chunks else np.zeros(0, dtype=bool)
 
 
-@rule("unsafe-text")
+@rule("unsafe-text", scope=TABLE)
 def unsafe_text(ctx: Context) -> Iterator[Issue]:
     """Free-text cells: no stray spaces, control characters or spreadsheet formula starts."""
     for t in ctx.tables.values():
@@ -114,7 +114,7 @@ def _coded(ctx: Context, field: str, valid: Callable[[str], bool], code_name: st
             yield from issues_at(t, _invalid(t.frame[field], valid), code_name, field, lambda v: message.format(v))
 
 
-@rule("country-code")
+@rule("country-code", scope=TABLE)
 def country_code(ctx: Context) -> Iterator[Issue]:
     """country_code fields hold ISO 3166-1 alpha-3 codes (pycountry's list)."""
     yield from _coded(ctx, "country_code", _is_country, "country-code", "{!r} is not an ISO 3166-1 alpha-3 code")
@@ -127,7 +127,7 @@ def _is_language(tag: str) -> bool:
     return bool(langcodes.tag_is_valid(tag))
 
 
-@rule("language-tag")
+@rule("language-tag", scope=TABLE)
 def language_tag(ctx: Context) -> Iterator[Issue]:
     """language fields hold valid BCP-47 tags (langcodes)."""
     yield from _coded(ctx, "language", _is_language, "language-tag", "{!r} is not a valid BCP-47 language tag")

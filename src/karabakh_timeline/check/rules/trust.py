@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.check.rules.urls import document_keys, hosts, title_keys
 from karabakh_timeline.policy.trust import (
     CONFIRMED,
@@ -133,7 +133,7 @@ def _language(tag: str) -> str:
         return tag.lower()
 
 
-@rule("verbatim-language", needs={"statements": ("text_kind", "language", "original_language")})
+@rule("verbatim-language", scope=TABLE, needs={"statements": ("text_kind", "language", "original_language")})
 def verbatim_language(ctx: Context) -> Iterator[Issue]:
     """A verbatim text is in the language its words were said in."""
     t = ctx.tables["statements"]
@@ -174,7 +174,7 @@ def _unreal(host: str) -> str | None:
     return None
 
 
-@rule("url-host", uses={"publishers": ("bad_hosts",)})
+@rule("url-host", uses={"publishers": ("bad_hosts",)}, reads=lambda schema: [f.name for f in schema.fields if f.format == "uri"])
 def url_host(ctx: Context) -> Iterator[Issue]:
     """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
     listed: set[str] = set()
@@ -265,7 +265,7 @@ def _repeats(keys: pd.DataFrame, ids: pd.Series) -> Iterator[tuple[int, str]]:
         yield int(i), first[int(group[i])]
 
 
-@rule("duplicate-source", needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
+@rule("duplicate-source", scope=TABLE, needs={"sources": ("source_id", "url", "title", "publisher_id", "original_publisher_id")})
 def duplicate_source(ctx: Context) -> Iterator[Issue]:
     """One row per document: no two sources with the same URL or the same original story (same title)."""
     t = ctx.tables["sources"]
@@ -278,7 +278,7 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
         yield Issue("duplicate-source", f"same story of {origin.iat[i]} as {first} (same title)", t.name, int(t.lines[i]), "title", str(titles.iat[i]))
 
 
-@rule("publisher-duplicate", needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
+@rule("publisher-duplicate", scope=TABLE, needs={"publishers": ("publisher_id", "name", "aliases", "domains")})
 def publisher_duplicate(ctx: Context) -> Iterator[Issue]:
     """One row per outlet: no domain and no name or alias belongs to two publishers."""
     t = ctx.tables["publishers"]

@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 import rfc3986
 from rfc3986 import exceptions, validators
 
-from karabakh_timeline.check.rules.registry import Context, issues_at, rule
+from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
 from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.support.arrow import isin, mask, value_set
 from karabakh_timeline.vocabulary.issues import Issue
@@ -77,7 +77,7 @@ def _cells(t: TypedTable, field: str, scheme: bool) -> np.ndarray:
     return isin(column, pa.array(wrong, pa.large_string())) if wrong else np.zeros(len(column), dtype=bool)
 
 
-@rule("url-scheme")
+@rule("url-scheme", scope=TABLE)
 def url_scheme(ctx: Context) -> Iterator[Issue]:
     """Fields of format uri hold http or https URLs only."""
     for t in ctx.tables.values():
@@ -86,7 +86,7 @@ def url_scheme(ctx: Context) -> Iterator[Issue]:
                 yield from issues_at(t, _cells(t, name, True), "url-scheme", name, lambda v: f"{v!r} is not an http(s) URL")
 
 
-@rule("url-invalid")
+@rule("url-invalid", scope=TABLE)
 def url_invalid(ctx: Context) -> Iterator[Issue]:
     """http(s) URLs that an RFC 3986 parser refuses."""
     for t in ctx.tables.values():
