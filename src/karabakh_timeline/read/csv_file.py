@@ -26,7 +26,7 @@ from karabakh_timeline.vocabulary.issues import Issue
 _WIDE_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32 LE"), (codecs.BOM_UTF32_BE, "UTF-32 BE"), (codecs.BOM_UTF16_LE, "UTF-16 LE"),
               (codecs.BOM_UTF16_BE, "UTF-16 BE"))  # UTF-32 LE first: its BOM starts with UTF-16 LE's
 _MAX_LOCATED = 100  # byte-level problems located one by one before summarising
-_BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path
+PARSE_BLOCK = 1 << 20  # pyarrow block size; a record larger than a block goes to the slow path; larger files parse on every core
 _SCAN_BLOCK = 1 << 24  # bytes read at a time by the streaming scan
 MAX_COLUMNS = 16_384  # columns a header may have (a spreadsheet's limit); a wider file is refused, not read
 
@@ -268,7 +268,7 @@ def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = Fals
             source,
             # One block gains nothing from Arrow's pool, and its workers calling on_invalid back into Python
             # from inside our own thread pool is how pyarrow aborts at exit (apache/arrow#34314): small files read inline.
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK, use_threads=source.size > _BLOCK),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=PARSE_BLOCK, use_threads=source.size > PARSE_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
