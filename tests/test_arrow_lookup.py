@@ -67,3 +67,18 @@ def test_isin_agrees_with_arrow_is_in(values: list[str | None], reference: list[
     want = pc.fill_null(pc.is_in(arrow(column), value_set=pc.unique(arrow(members)).drop_null()), False).to_pylist()
     assert isin(column, members).tolist() == want
     assert isin(column, value_set(members)).tolist() == want
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=12), st.lists(st.integers(0, 6), max_size=12), st.booleans(), st.booleans())
+def test_first_positions_is_the_first_index(keys: list[int], reference: list[int], sort_keys: bool, sort_reference: bool) -> None:
+    """Both paths of support.fixed_keys.first_positions (binary search when keys and reference are sorted, repeats allowed; Arrow's
+    hash otherwise) give each key's first index in reference, -1 where absent."""
+    from karabakh_timeline.support.fixed_keys import first_positions
+
+    keys, reference = sorted(keys) if sort_keys else keys, sorted(reference) if sort_reference else reference
+    first: dict[int, int] = {}
+    for i, value in enumerate(reference):
+        first.setdefault(value, i)
+    got = first_positions(np.array(keys, dtype=np.uint64), np.array(reference, dtype=np.uint64))
+    assert got.tolist() == [first.get(k, -1) for k in keys]

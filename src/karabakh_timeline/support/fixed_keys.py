@@ -69,8 +69,8 @@ def first_positions(keys: np.ndarray, reference: np.ndarray) -> np.ndarray:
     if len(reference) == 0:
         return np.full(len(keys), -1, dtype=np.int64)
     # Canonical files are sorted by key: sorted keys into a sorted reference walk memory in order (a binary search,
-    # 3x faster than hashing); keys in any other order are hashed.
-    if len(reference) > 1 and bool((reference[1:] > reference[:-1]).all()) and bool((keys[1:] >= keys[:-1]).all()):
+    # 3x faster than hashing; the leftmost of equal values is the first occurrence); keys in any other order are hashed.
+    if len(reference) > 1 and bool((reference[1:] >= reference[:-1]).all()) and bool((keys[1:] >= keys[:-1]).all()):
         at = np.minimum(np.searchsorted(reference, keys, side="left"), len(reference) - 1)
         return np.where(reference[at] == keys, at, -1).astype(np.int64)
     found = pc.index_in(pa.array(keys, pa.uint64()), value_set=pa.array(reference, pa.uint64()))

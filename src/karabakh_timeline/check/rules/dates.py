@@ -1,4 +1,4 @@
-"""Rules on dates: order, precision, EDTF agreement, nothing in the future."""
+"""Rules on dates: order, precision, EDTF agreement, nothing in the future (on the typed Arrow columns)."""
 from __future__ import annotations
 
 import contextlib
@@ -8,13 +8,13 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.check.rules.compare import as_dates, compare
 from karabakh_timeline.check.rules.edtf_forms import NOT_COMMON, common_bounds
 from karabakh_timeline.check.rules.registry import TABLE, Context, issues_at, rule
-from karabakh_timeline.support.arrow import arrow
+from karabakh_timeline.support.arrow import Column, arrow, mask
 from karabakh_timeline.vocabulary.issues import Issue
 
 DATED = ("events", "statements")  # tables with date_start, date_end, date_precision, date_edtf
@@ -25,9 +25,28 @@ def date_order(ctx: Context) -> Iterator[Issue]:
     """date_end before date_start, in every table with both."""
     for t in ctx.tables.values():
         if ctx.has(t.name, "date_start", "date_end"):
-            f = t.frame
-            yield from issues_at(t, (f["date_end"] < f["date_start"]).fillna(False), "date-order", "date_end",
-                               lambda v: f"date_end {v} is before date_start")
+            yield from issues_at(t, compare(pc.less, t.column("date_end"), t.column("date_start")), "date-order", "date_end",
+                                 lambda v: f"date_end {v} is before date_start")
+
+
+def _next_day(dates: Column) -> pa.ChunkedArray:
+    """Each date plus one day (date32 counts days since 1970)."""
+    days = pc.cast(arrow(dates), pa.int32())
+    return pc.cast(pc.add(days, pa.scalar(1, pa.int32())), pa.date32())
+
+
+def precision_masks(start: Column, end: Column, precision: Column) -> tuple[np.ndarray, np.ndarray]:
+    """(bad month, bad year): rows of month precision whose dates do not span whole months, of year precision whole years.
+
+    A missing date_start or date_end fails the span; a missing precision is neither. A date is the
+    last of its month (year) when the day after it is a 1st (1 January).
+    """
+    after = _next_day(end)
+    bad = []
+    for level, first, last in (("month", pc.day(start), pc.day(after)), ("year", pc.day_of_year(start), pc.day_of_year(after))):
+        wrong = pc.or_(pc.fill_null(pc.not_equal(first, 1), True), pc.fill_null(pc.not_equal(last, 1), True))
+        bad.append(mask(pc.and_(pc.equal(precision, level), wrong)))
+    return bad[0], bad[1]
 
 
 @rule("date-precision", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision")))
@@ -37,22 +56,16 @@ def date_precision(ctx: Context) -> Iterator[Issue]:
         if not ctx.has(name, "date_start", "date_end", "date_precision"):
             continue
         t = ctx.tables[name]
-        f = t.frame
-        start, end, precision = f["date_start"], f["date_end"], f["date_precision"]
-        month = precision == "month"
-        bad_month = month & ((start.dt.day != 1) | end.isna() | ~end.dt.is_month_end.fillna(False).astype(bool))
-        year = precision == "year"
-        bad_year = year & ((start.dt.day_of_year != 1) | end.isna() | ~end.dt.is_year_end.fillna(False).astype(bool))
-        yield from issues_at(t, bad_month.fillna(False), "date-precision", "date_precision",
-                           lambda v: "month precision needs date_start on the 1st and date_end on the last day of a month")
-        yield from issues_at(t, bad_year.fillna(False), "date-precision", "date_precision",
-                           lambda v: "year precision needs date_start on 1 January and date_end on 31 December")
+        bad_month, bad_year = precision_masks(as_dates(t.column("date_start")), as_dates(t.column("date_end")), t.column("date_precision"))
+        yield from issues_at(t, bad_month, "date-precision", "date_precision",
+                             lambda v: "month precision needs date_start on the 1st and date_end on the last day of a month")
+        yield from issues_at(t, bad_year, "date-precision", "date_precision",
+                             lambda v: "year precision needs date_start on 1 January and date_end on 31 December")
 
 
-def _iso(series: pd.Series) -> pd.Series:
-    """Dates as YYYY-MM-DD strings (Arrow's date-to-string cast: several times faster than strftime)."""
-    text = pc.cast(pc.cast(arrow(series), pa.date32()), pa.large_string())
-    return pd.Series(pd.arrays.ArrowStringArray(text), index=series.index)
+def _iso(dates: Column) -> pa.ChunkedArray:
+    """Column as YYYY-MM-DD strings (Arrow's date-to-string cast: several times faster than strftime)."""
+    return pc.cast(as_dates(dates), pa.large_string())
 
 
 @lru_cache(maxsize=65536)
@@ -89,6 +102,29 @@ def library_bounds(text: str) -> tuple[str, str | None] | None:
     return (low, iso(upper)) if low else None
 
 
+def canonical_edtf(start: pa.ChunkedArray, end: pa.ChunkedArray, precision: Column) -> pa.ChunkedArray:
+    """The EDTF string each row's own dates and precision give (2020-11-10, 2023-05-01/2023-05-04, 2020-11, 2021), in Arrow."""
+    single = pc.fill_null(pc.or_kleene(pc.is_null(end), pc.equal(end, start)), True)
+    canonical = pc.if_else(single, start, pc.binary_join_element_wise(start, end, pa.scalar("/", pa.large_string())))
+    canonical = pc.if_else(pc.fill_null(pc.equal(precision, "month"), False), pc.utf8_slice_codeunits(start, 0, 7), canonical)
+    return pc.if_else(pc.fill_null(pc.equal(precision, "year"), False), pc.utf8_slice_codeunits(start, 0, 4), canonical)
+
+
+def edtf_issue(name: str, line: int, text: str, start: str, end: str | None) -> Issue | None:
+    """The issue of one date_edtf cell against the row's date_start and date_end (ISO text), or None when they agree."""
+    bounds = edtf_bounds(text)
+    if bounds is None:
+        return Issue("edtf-invalid", f"{text!r} is not a valid EDTF date", name, line, "date_edtf", text)
+    low, high = bounds
+    if low != start:
+        return Issue("edtf-mismatch", f"EDTF starts {low} but date_start is {start}", name, line, "date_edtf", text)
+    if high is None and end is not None:
+        return Issue("edtf-mismatch", f"EDTF has an open end but date_end is {end}", name, line, "date_edtf", text)
+    if high is not None and high != (start if end is None else end):
+        return Issue("edtf-mismatch", f"EDTF ends {high} but date_end is {'empty' if end is None else end}", name, line, "date_edtf", text)
+    return None
+
+
 @rule("edtf-mismatch", scope=TABLE, uses=dict.fromkeys(DATED, ("date_start", "date_end", "date_precision", "date_edtf")))
 def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
     """date_edtf must parse (edtf library) and its bounds must equal date_start and date_end.
@@ -102,45 +138,27 @@ def edtf_mismatch(ctx: Context) -> Iterator[Issue]:
         if not ctx.has(name, "date_start", "date_end", "date_precision", "date_edtf"):
             continue
         t = ctx.tables[name]
-        f = t.frame
-        # The canonical EDTF of each row's own dates, computed in Arrow (no Python per row).
-        start_s = pc.cast(pc.cast(arrow(f["date_start"]), pa.date32()), pa.large_string())
-        end_s = pc.cast(pc.cast(arrow(f["date_end"]), pa.date32()), pa.large_string())
-        single = pc.fill_null(pc.or_kleene(pc.is_null(end_s), pc.equal(end_s, start_s)), True)
-        canonical = pc.if_else(single, start_s, pc.binary_join_element_wise(start_s, end_s, pa.scalar("/", pa.large_string())))
-        precision = arrow(f["date_precision"])
-        canonical = pc.if_else(pc.fill_null(pc.equal(precision, "month"), False), pc.utf8_slice_codeunits(start_s, 0, 7), canonical)
-        canonical = pc.if_else(pc.fill_null(pc.equal(precision, "year"), False), pc.utf8_slice_codeunits(start_s, 0, 4), canonical)
-        edtf_a = arrow(f["date_edtf"])
-        agree = pc.fill_null(pc.equal(edtf_a, canonical), False)
-        todo = np.asarray(pc.and_(pc.and_(pc.is_valid(edtf_a), pc.is_valid(start_s)), pc.invert(agree)).to_numpy(zero_copy_only=False), dtype=bool)
-        edtf = f["date_edtf"]
-        start, end = _iso(f["date_start"].iloc[np.flatnonzero(todo)]), _iso(f["date_end"].iloc[np.flatnonzero(todo)])
-        for i in np.flatnonzero(todo):
-            text = str(edtf.iat[i])
-            line = int(t.lines[i])
-            bounds = edtf_bounds(text)
-            if bounds is None:
-                yield Issue("edtf-invalid", f"{text!r} is not a valid EDTF date", name, line, "date_edtf", text)
-                continue
-            low, high = bounds
-            s, e = start.loc[f.index[i]], end.loc[f.index[i]]
-            if low != s:
-                yield Issue("edtf-mismatch", f"EDTF starts {low} but date_start is {s}", name, line, "date_edtf", text)
-            elif high is None and not pd.isna(e):
-                yield Issue("edtf-mismatch", f"EDTF has an open end but date_end is {e}", name, line, "date_edtf", text)
-            elif high is not None and high != (s if pd.isna(e) else e):
-                yield Issue("edtf-mismatch", f"EDTF ends {high} but date_end is {'empty' if pd.isna(e) else e}", name, line, "date_edtf", text)
+        start, end, edtf = _iso(t.column("date_start")), _iso(t.column("date_end")), t.column("date_edtf")
+        agree = pc.fill_null(pc.equal(edtf, canonical_edtf(start, end, t.column("date_precision"))), False)
+        rows = np.flatnonzero(mask(pc.and_(pc.and_(pc.is_valid(edtf), pc.is_valid(start)), pc.invert(agree))))
+        if not len(rows):
+            continue
+        picked = pa.array(rows)
+        cells = zip(t.lines[rows], *(pc.take(c, picked).to_pylist() for c in (edtf, start, end)), strict=True)
+        for line, text, s, e in cells:
+            found = edtf_issue(name, int(line), str(text), s, e)
+            if found is not None:
+                yield found
 
 
 @rule("future-date", scope=TABLE)
 def future_date(ctx: Context) -> Iterator[Issue]:
     """No date field may lie after ctx.today."""
-    limit = pd.Timestamp(ctx.today)
+    limit = pa.scalar(ctx.today, pa.date32())
     for t in ctx.tables.values():
         if not t.readable:
             continue
         for f in t.schema.fields:
             if f.type == "date":
-                yield from issues_at(t, (t.frame[f.name] > limit).fillna(False), "future-date", f.name,
-                                   lambda v: f"{v} is after ctx.today ({ctx.today.isoformat()})")
+                yield from issues_at(t, pc.greater(t.column(f.name), limit), "future-date", f.name,
+                                     lambda v: f"{v} is after ctx.today ({ctx.today.isoformat()})")

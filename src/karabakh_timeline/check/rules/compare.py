@@ -1,0 +1,33 @@
+"""Comparing two columns a schema may type differently (a rule's fields are named, their types are the package's)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from karabakh_timeline.support.arrow import Column, arrow
+
+
+def compare(function: Callable[..., pa.ChunkedArray], left: Column, right: Column) -> pa.ChunkedArray:
+    """function (pc.less, pc.equal, ...) of the two columns, cell by cell; columns Arrow cannot compare (a date with a
+    string, an ID typed integer with one typed string) are compared as their text, instead of failing the run."""
+    left, right = arrow(left), arrow(right)
+    try:
+        return function(left, right)
+    except pa.ArrowNotImplementedError:
+        return function(pc.cast(left, pa.large_string()), pc.cast(right, pa.large_string()))
+
+
+def as_dates(column: Column) -> pa.ChunkedArray:
+    """The column as Arrow dates: itself when typed date, the day of a datetime, and a text cell's date when it is one
+    (YYYY-MM-DD on the calendar; else missing), so that a package typing a date field otherwise is still checked."""
+    values = arrow(column)
+    if pa.types.is_date32(values.type):
+        return values
+    if pa.types.is_date(values.type) or pa.types.is_timestamp(values.type):
+        return pc.cast(values, pa.date32())
+    text = pc.cast(values, pa.large_string())
+    iso = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)
+    days = pc.cast(pc.strptime(pc.if_else(iso, text, pa.scalar(None, pa.large_string())), "%Y-%m-%d", "s", error_is_null=True), pa.date32())
+    return pc.if_else(pc.fill_null(pc.equal(pc.cast(days, pa.large_string()), text), False), days, pa.scalar(None, pa.date32()))  # 02-30 rolls over
