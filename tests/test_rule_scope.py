@@ -29,9 +29,9 @@ def whole_tables(path: Path) -> list[tuple]:
     package = open_package(path)
     tables = {name: read_typed(package, name) for name in package.resources}
     readable = {name: t for name, t in tables.items() if t.readable}
-    frames = {name: t.frame for name, t in readable.items()}
+    references = {name: t.arrow for name, t in readable.items()}
     issues = list(package.issues) + package.metadata_issues + [i for t in tables.values() for i in t.issues]
-    issues += [i for t in readable.values() for i in constraint_issues(t, frames, {})]
+    issues += [i for t in readable.values() for i in constraint_issues(t, references, {})]
     issues += rules.run_rules(rules.Context(TODAY, readable, {n: r.schema for n, r in package.resources.items()}))
     return sorted(i.sort_key() + (i.message,) for i in keep(issues, "timeline"))
 

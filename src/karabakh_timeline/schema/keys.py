@@ -1,6 +1,7 @@
-"""Key checks and bounds shared by the pandera schemas (``kt.schemas()``) and the validator: the one
-definition of a primary key without repeats, of a foreign key that resolves and of a bound's value,
-on pandas frames, without importing pandera.
+"""Key checks and bounds of the pandera schemas (``kt.schemas()``): the reference definition of a primary
+key without repeats, of a foreign key that resolves and of a bound's value, on pandas frames, without
+importing pandera. The validator runs the same checks on Arrow columns (schema.arrow_keys);
+tests/test_constraints_agree.py holds the two to the same verdicts.
 """
 from __future__ import annotations
 
