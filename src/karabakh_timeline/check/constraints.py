@@ -21,7 +21,6 @@ from karabakh_timeline.read.typed import TypedTable
 from karabakh_timeline.schema import v2
 from karabakh_timeline.schema.arrow_keys import (
     BOUND_CHECKS,
-    blank_rows,
     bound,
     bound_passes,
     enum_passes,
@@ -128,7 +127,7 @@ def _frame_failures(t: TypedTable, references: Mapping[str, pa.Table], key_cache
 
     def failing(passed: np.ndarray, fields: tuple[str, ...]) -> Iterator[tuple[int, str]]:
         rows = np.flatnonzero(~passed)
-        rows = rows[~_blank(t)[rows]] if len(rows) else rows  # pandera passes a frame-wide check on rows whose every cell is missing
+        rows = rows[~t.all_missing()[rows]] if len(rows) else rows  # pandera passes a frame-wide check on rows whose every cell is missing
         yield from zip((int(r) for r in rows), _joined(t, fields, rows), strict=True)
 
     if schema.primary_key:
@@ -152,7 +151,7 @@ def _frame_failures(t: TypedTable, references: Mapping[str, pa.Table], key_cache
 def constraint_failures(t: TypedTable, references: Mapping[str, pa.Table], key_cache: dict | None = None) -> list[Failure]:
     """Every (code, field, row, value) that the table's compiled pandera schema would reject, without pandas or pandera."""
     sole_pk = t.schema.primary_key[0] if len(t.schema.primary_key) == 1 else None
-    _blank(t)  # on the whole table, before slimmed() drops columns: foreign_key_issues() passes the same rows
+    t.all_missing()  # on the whole table, before slimmed() drops columns: foreign_key_issues() passes the same rows
     found: list[Failure] = []
     for fld in t.schema.fields:
         found += _column_failures(t, fld, sole_pk)
@@ -168,16 +167,10 @@ def foreign_key_issues(t: TypedTable, references: Mapping[str, TypedTable], key_
         if fk.resource == t.schema.name or fk.resource not in references:
             continue
         passed = foreign_key_passes(t.arrow, fk, references[fk.resource].arrow, key_cache)
-        rows = np.flatnonzero(~passed & ~_blank(t))  # pandera passes a frame-wide check on rows whose every cell is missing
+        rows = np.flatnonzero(~passed & ~t.all_missing())  # pandera passes a frame-wide check on rows whose every cell is missing
         failures += [("foreign-key", ",".join(fk.fields), int(row), shown) for row, shown in zip(rows, _joined(t, fk.fields, rows), strict=True)]
     return issues_of(t, failures)
 
-
-def _blank(t: TypedTable) -> np.ndarray:
-    """Per row: every cell missing, NaN included as pandas counts it; kept on the table (TypedTable.blank), which slimmed() keeps."""
-    if t.blank is None:
-        t.blank = blank_rows(t.arrow)
-    return t.blank
 
 
 def issues_of(t: TypedTable, failures: list[Failure]) -> list[Issue]:

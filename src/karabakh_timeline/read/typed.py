@@ -13,6 +13,7 @@ from karabakh_timeline.read.cells import convert, type_issues
 from karabakh_timeline.read.csv_file import read_table
 from karabakh_timeline.read.foreign import read_foreign
 from karabakh_timeline.read.integrity import integrity_issues
+from karabakh_timeline.schema.arrow_keys import blank_rows
 from karabakh_timeline.schema.descriptor import Package
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import arrow_to_pandas
@@ -49,16 +50,10 @@ class TypedTable:
         return self.arrow.column(name)
 
     def all_missing(self) -> np.ndarray:
-        """Per row: True when every cell is missing (a frame-wide check passes such rows, as pandera does)."""
+        """Per row: True when every cell is missing, NaN included as pandas counts it (a frame-wide check passes such rows, as
+        pandera does); computed once, on the whole table, and kept by slimmed()."""
         if self.blank is None:
-            blank = np.ones(self.arrow.num_rows, dtype=bool)
-            for column in self.arrow.columns:
-                if column.null_count == 0:
-                    blank[:] = False
-                    break
-                if column.null_count < len(column):
-                    blank &= np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), dtype=bool)
-            self.blank = blank
+            self.blank = blank_rows(self.arrow)
         return self.blank
 
     def slimmed(self, keep: set[str]) -> TypedTable:

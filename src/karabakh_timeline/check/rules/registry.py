@@ -26,7 +26,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -37,9 +36,6 @@ from karabakh_timeline.schema.table_schema import TableSchema
 from karabakh_timeline.support.text import cell_text
 from karabakh_timeline.vocabulary.codes import code
 from karabakh_timeline.vocabulary.issues import Issue
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 Requirements = Mapping[str, tuple[str, ...]]  # table -> fields
 TABLE, PACKAGE = "table", "package"  # a rule's scope
@@ -61,10 +57,6 @@ class Context:
     def column(self, table: str, name: str) -> pa.ChunkedArray:
         """The typed cells of a table's field, as Arrow (what the rules work on: validation never makes pandas frames)."""
         return self.tables[table].column(name)
-
-    def frame(self, table: str) -> pd.DataFrame:
-        """The typed frame of a table (converted from Arrow on first use: for reference paths, not for rules)."""
-        return self.tables[table].frame
 
 
 RuleFunction = Callable[[Context], Iterable[Issue]]
