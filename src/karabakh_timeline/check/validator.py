@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from karabakh_timeline.check.constraints import Failure, constraint_issues, foreign_key_issues, issues_of, nan_issues
@@ -125,16 +125,19 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     if active == TIMELINE:
         from karabakh_timeline.check import rules  # the house rules: not imported for other packages
 
-    def own(name: str) -> tuple[TypedTable, list[Issue]]:
+    def own(name: str, pool: Executor | None = None) -> tuple[TypedTable, list[Issue]]:
+        """Read and check one table on its own; with a pool (the table read alone), its constraints and rules run side by side."""
         t = read_typed(package, name)
         found = list(t.issues)
         if not t.readable:
             return t, found
-        found += constraint_issues(t, {})  # every constraint but foreign keys into other tables
+        checked = pool.submit(constraint_issues, t, {}) if pool is not None else None  # every constraint but foreign keys
+        found += constraint_issues(t, {}) if checked is None else []  # into other tables
         kept = _linked_fields(package, name)
         if active == TIMELINE:
-            found += rules.run_rules(rules.Context(today, {name: t}, schemas), scope=rules.TABLE)
+            found += rules.run_rules(rules.Context(today, {name: t}, schemas), pool, scope=rules.TABLE)
             kept |= rules.package_fields(t.schema)
+        found += checked.result() if checked is not None else []
         return t.slimmed(kept), found
 
     # pyarrow releases the GIL while parsing, converting and hashing, so tables are read and checked side by side. A
@@ -143,7 +146,7 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
     order = sorted(package.resources, key=lambda name: -_size(package, name))
     alone = order[:1] if order and _size(package, order[0]) > PARSE_BLOCK else []
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = {name: own(name) for name in alone}
+        done = {name: own(name, pool) for name in alone}
         done.update(zip(order[len(alone):], pool.map(own, order[len(alone):]), strict=True))
         tables = {name: done[name][0] for name in package.resources}
         for name in package.resources:
