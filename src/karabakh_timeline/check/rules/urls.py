@@ -71,8 +71,9 @@ def hosts(column: Column) -> pa.Array:
 def document_keys(column: Column) -> pa.Array:
     """document_key() of every non-missing cell, as a large_string array with nulls."""
     values, parts, other = _split(column)
-    host = pc.replace_substring_regex(pc.utf8_lower(pc.struct_field(parts, "host")), "^www\\.", "")
-    path = pc.replace_substring_regex(pc.struct_field(parts, "path"), "/+$", "")
+    host = pc.utf8_lower(pc.struct_field(parts, "host"))
+    host = pc.if_else(pc.starts_with(host, "www."), pc.utf8_slice_codeunits(host, 4), host)  # removeprefix("www."), no regex pass
+    path = pc.utf8_rtrim(pc.struct_field(parts, "path"), "/")  # rstrip("/")
     key = pc.binary_join_element_wise(host, path, pa.scalar("?", pa.large_string()), pc.struct_field(parts, "query"),
                                       pa.scalar("", pa.large_string()))
     return _patched(key, values, other, document_key)
@@ -87,5 +88,8 @@ def title_keys(column: Column) -> pa.Array:
     """title_key() of every non-missing cell; printable-ASCII titles in Arrow (their casefold is lower(), their only space is ' ')."""
     values = _text(column)
     ascii_ = mask(pc.match_substring_regex(values, r"^[\x20-\x7e]*$"))
-    key = pc.utf8_trim(pc.replace_substring_regex(pc.ascii_lower(values), " {2,}", " "), " ")
+    lower = pc.ascii_lower(values)
+    if pc.any(pc.match_substring(lower, "  ")).as_py():  # runs of spaces to collapse (a substring search finds whether any)
+        lower = pc.replace_substring_regex(lower, " {2,}", " ")
+    key = pc.utf8_trim(lower, " ")
     return _patched(key, values, mask(pc.is_valid(values)) & ~ascii_, title_key)
