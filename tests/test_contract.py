@@ -87,6 +87,24 @@ def test_the_fast_reader_reads_what_the_csv_module_reads(data: bytes) -> None:
     assert got == rows
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_csv_bytes(), st.integers(8, 64))
+def test_the_block_size_never_changes_what_is_read(data: bytes, block: int) -> None:
+    """Large files parse in larger blocks (csv_file.block_size); any block size reads what the csv module reads (a record
+    longer than its block goes to the slow path), here with blocks of a few bytes."""
+    from unittest import mock
+
+    from karabakh_timeline.read import csv_file
+
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(csv_file, "block_size", lambda size: block):
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(data)
+        raw = read_table(_resource(path, [{"name": n} for n in "abc"]))
+    rows, expected = _reference(data.decode("utf-8"))
+    assert {(i.code, i.line) for i in raw.issues if i.code in STRUCTURE} == expected
+    assert [(int(line), [raw.columns[n][k].as_py() for n in "abc"]) for k, line in enumerate(raw.lines)] == rows
+
+
 @pytest.mark.parametrize("line,valid", [
     ('"Shu"sha,b,c', False), ('"a" ,b,c', False), ('a"b,c,d', True), ('"a""b",c,d', True), ('"x\ny",b,c', True),
     ('"open,b,c', False), ("a\rb,c,d", False), ("a,b,c\r", True), ('"",,', True),
