@@ -107,10 +107,14 @@ def _instants(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
 
 
+def original_publishers(tables: Tables) -> pa.ChunkedArray:
+    """Per source row, the publisher it counts under: original_publisher_id for a reprint, relay or translation, else publisher_id."""
+    return pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id"))
+
+
 def _origin_rows(tables: Tables) -> np.ndarray:
     """Per source row, the publishers row of its original publisher (the first with that ID), -1 when none."""
-    original = pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id"))
-    return first_rows(original, _column(tables, "publishers", "publisher_id"))
+    return first_rows(original_publishers(tables), _column(tables, "publishers", "publisher_id"))
 
 
 def source_origins(tables: Tables) -> pa.Table:
@@ -124,7 +128,7 @@ def source_origins(tables: Tables) -> pa.Table:
     kind = pc.take(_column(tables, "publishers", "kind"), at)
     return pa.table({
         "source_id": _column(tables, "sources", "source_id"),
-        "original": pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id")),
+        "original": original_publishers(tables),
         **{c: pc.take(_column(tables, "publishers", c), at) for c in ("name", "kind", "side")},
         "published_date": _column(tables, "sources", "published_date"),
         "weak": pc.fill_null(pc.is_in(kind, value_set=pa.array(sorted(WEAK_KINDS), kind.type)), False),
@@ -194,8 +198,7 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     rows = rows[_first_occurrences(event[rows].astype(np.int64) * max(len(kind), 1) + origin[rows])]  # one row per (event, original
     # publisher), the first in link order
     ev, org = event[rows], origin[rows]
-    named_original = mask(pc.is_valid(pc.coalesce(_column(tables, "sources", "original_publisher_id"),
-                                                   _column(tables, "sources", "publisher_id"))))[source[rows]]
+    named_original = mask(pc.is_valid(original_publishers(tables)))[source[rows]]
     third = mask(pc.equal(side, THIRD_PARTY))
 
     def tally(flags: np.ndarray) -> np.ndarray:
@@ -279,5 +282,5 @@ def corroboration_of_arrow(tables: Tables) -> pd.DataFrame:
 __all__ = [
     "ARMENIAN_SIDE", "AZERBAIJANI_SIDE", "BASES", "COMPILING_KINDS", "CONFIRMED", "CONTESTED_VERIFICATIONS", "CONTESTING_ACTS", "CORROBORATION_FIELDS",
     "DISPUTED", "PARAPHRASE", "THIRD_PARTY", "UNDERSTATED_IF_CORROBORATED", "WEAK_KINDS",
-    "Corroboration", "bases", "corroborate", "corroboration", "corroboration_of_arrow", "describe", "source_origins",
+    "Corroboration", "bases", "corroborate", "corroboration", "corroboration_of_arrow", "describe", "original_publishers", "source_origins",
 ]

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from karabakh_timeline.schema import v2
 from karabakh_timeline.schema.table_schema import Field, ForeignKey
-from karabakh_timeline.support.arrow import isin, mask, prepared, strictly_increasing
+from karabakh_timeline.support.arrow import isin, isin_prepared, mask, strictly_increasing
 
 Column: TypeAlias = pa.ChunkedArray | pa.Array
 BOUND_CHECKS: dict[str, Callable[[Any, Any], Any]] = {
@@ -259,13 +259,7 @@ def foreign_key_passes(table: pa.Table, fk: ForeignKey, target: pa.Table | None,
     if len(fk.fields) == 1:
         values = table.column(fk.fields[0])
         column = reference.column(fk.reference_fields[0])
-        if target is not None:  # another table's keys: prepared once, shared by every reference to them
-            cache_key = (fk.resource, fk.reference_fields[0])
-            if cache_key not in key_cache:
-                key_cache[cache_key] = prepared(column)
-            found = isin(values, key_cache[cache_key])
-        else:
-            found = isin(values, column)
+        found = isin(values, column) if target is None else isin_prepared(values, column, key_cache, (fk.resource, fk.reference_fields[0]))
         return missing(values) | found
     keys = [table.column(name) for name in fk.fields]
     empty = np.logical_or.reduce([missing(k) for k in keys])

@@ -12,7 +12,7 @@ import pandas as pd
 
 from karabakh_timeline.schema import v2
 from karabakh_timeline.schema.table_schema import Field, ForeignKey
-from karabakh_timeline.support.arrow import arrow, isin, prepared, strictly_increasing
+from karabakh_timeline.support.arrow import arrow, isin, isin_prepared, strictly_increasing
 
 
 def bound(fld: Field, value: object) -> object:
@@ -65,13 +65,7 @@ def foreign_key_passes(frame: pd.DataFrame, fk: ForeignKey, target: pd.DataFrame
         values = frame[fk.fields[0]]  # one column: no sub-frame copy
         empty = values.isna().to_numpy(dtype=bool)
         column = reference[fk.reference_fields[0]]
-        if target is not None:  # another table's keys: computed once, shared by every reference to them
-            cache_key = (fk.resource, fk.reference_fields[0])
-            if cache_key not in key_cache:
-                key_cache[cache_key] = prepared(column)
-            found = isin(values, key_cache[cache_key])
-        else:
-            found = isin(values, column)
+        found = isin(values, column) if target is None else isin_prepared(values, column, key_cache, (fk.resource, fk.reference_fields[0]))
     else:
         keys = frame[list(fk.fields)]
         empty = keys.isna().any(axis=1).to_numpy()

@@ -46,6 +46,14 @@ def prepared(reference: Column) -> Column:
     return reference if codes(arrow(reference)) is not None else value_set(reference)
 
 
+def isin_prepared(values: Column, reference: Column, cache: dict, key: object) -> np.ndarray:
+    """isin(values, reference) with reference prepared once under key in cache (another table's key column, checked by every
+    foreign key that points at it)."""
+    if key not in cache:
+        cache[key] = prepared(reference)
+    return isin(values, cache[key])
+
+
 def isin(values: Column, reference: Column) -> np.ndarray:
     """Vectorised membership test through pyarrow (pandas' isin on Arrow strings loops in Python).
 

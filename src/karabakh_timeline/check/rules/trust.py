@@ -29,6 +29,7 @@ from karabakh_timeline.policy.trust import (
     UNDERSTATED_IF_CORROBORATED,
     Corroboration,
     corroborate,
+    original_publishers,
     source_origins,
 )
 from karabakh_timeline.support.arrow import isin, lookup, mask
@@ -338,7 +339,7 @@ def duplicate_source(ctx: Context) -> Iterator[Issue]:
     rows, firsts = _repeats([document_keys(urls)], ids)
     for i, first, url in zip(rows, firsts, pc.take(urls, pa.array(rows, pa.int64())).to_pylist(), strict=True):
         yield Issue("duplicate-source", f"same URL as {first}", t.name, int(t.lines[i]), "url", str(url))
-    origin = pc.coalesce(t.column("original_publisher_id"), t.column("publisher_id"))
+    origin = original_publishers(ctx.tables)
     rows, firsts = _repeats([origin, title_keys(titles)], ids)
     at = pa.array(rows, pa.int64())
     for i, first, publisher, title in zip(rows, firsts, pc.take(origin, at).to_pylist(), pc.take(titles, at).to_pylist(), strict=True):
