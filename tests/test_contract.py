@@ -105,6 +105,16 @@ def test_the_block_size_never_changes_what_is_read(data: bytes, block: int) -> N
     assert [(int(line), [raw.columns[n][k].as_py() for n in "abc"]) for k, line in enumerate(raw.lines)] == rows
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.sampled_from([b"\n", b'"', b"\r", b"\x00", b"\xff"]), st.integers(1, 40))
+def test_counting_a_byte_in_slices_is_bytes_count(data: bytes, byte: bytes, step: int) -> None:
+    """The scan counts lines and quotes of large files by NumPy over slices (csv_file.count_byte): here with slices of a few
+    bytes, so that most examples cross slice boundaries."""
+    from karabakh_timeline.read.csv_file import count_byte
+
+    assert count_byte(data, byte, step) == data.count(byte)
+
+
 @pytest.mark.parametrize("line,valid", [
     ('"Shu"sha,b,c', False), ('"a" ,b,c', False), ('a"b,c,d', True), ('"a""b",c,d', True), ('"x\ny",b,c', True),
     ('"open,b,c', False), ("a\rb,c,d", False), ("a,b,c\r", True), ('"",,', True),

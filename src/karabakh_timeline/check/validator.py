@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING
 
 from karabakh_timeline.check.constraints import Failure, constraint_issues, foreign_key_issues, issues_of, nan_issues
@@ -127,7 +129,7 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
 
     def own(name: str, pool: Executor | None = None) -> tuple[TypedTable, list[Issue]]:
         """Read and check one table on its own; with a pool (the table read alone), its constraints and rules run side by side."""
-        t = read_typed(package, name)
+        t = read_typed(package, name, pool)
         found = list(t.issues)
         if not t.readable:
             return t, found
@@ -158,11 +160,18 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         targets = {name: t for name, t in readable.items() if name not in damaged}  # rows lost: references into it would cascade
         issues += _unchecked_references(package, damaged)
         key_cache: dict = {}
-        for found in pool.map(lambda t: foreign_key_issues(t, targets, key_cache), readable.values()):
-            issues += found
-        bar.advance("foreign keys")
+        # Foreign keys and package rules read the same slimmed tables and change nothing: one queue keeps both cores busy
+        # (no wait at a barrier between the two).
+        tasks: list[Callable[[], list[Issue]]] = [partial(foreign_key_issues, t, targets, key_cache) for t in readable.values()]
+        checked_keys = len(tasks)
         if active == TIMELINE:
-            issues += rules.run_rules(rules.Context(today, readable, schemas), pool, scope=rules.PACKAGE)
+            tasks += rules.rule_tasks(rules.Context(today, readable, schemas), scope=rules.PACKAGE)
+        for k, found in enumerate(pool.map(lambda run: run(), tasks)):
+            issues += found
+            if k + 1 == checked_keys:
+                bar.advance("foreign keys")
+        if not checked_keys:
+            bar.advance("foreign keys")
         bar.advance("timeline rules")
     counts = {name: len(t.lines) for name, t in tables.items()}
     files = {name: display_path(r.path) for name, r in package.resources.items()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -89,8 +90,11 @@ def fields_match(schema: TableSchema, issues: list[Issue], present: int) -> list
     return [i for i in issues if i.code not in allowed]
 
 
-def read_typed(package: Package, name: str) -> TypedTable:
-    """Read and type one resource of an opened package (Arrow columns; TypedTable.frame converts on first use)."""
+def read_typed(package: Package, name: str, pool: Executor | None = None) -> TypedTable:
+    """Read and type one resource of an opened package (Arrow columns; TypedTable.frame converts on first use).
+
+    With a pool (a table read alone), its columns are typed side by side (Arrow's casts and regexes release the GIL).
+    """
     resource = package.resources[name]
     schema = resource.schema
     raw = read_table(resource) if resource.plain else read_foreign(resource)
@@ -98,11 +102,14 @@ def read_typed(package: Package, name: str) -> TypedTable:
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     bad: dict[str, np.ndarray] = {}
     nan: dict[str, np.ndarray] = {}
+    present = [f for f in schema.fields if f.name in raw.columns]
+    converted = dict(zip([f.name for f in present], (map if pool is None else pool.map)(lambda f: convert(raw.columns[f.name], f, schema), present),
+                         strict=True))
     for f in schema.fields:
         if f.name not in raw.columns:
             columns[f.name] = pa.nulls(raw.nrows, f.arrow_type())
             continue
-        typed, mask = convert(raw.columns[f.name], f, schema)
+        typed, mask = converted.pop(f.name)
         columns[f.name] = typed
         if pa.types.is_floating(typed.type) and pc.any(pc.is_nan(typed)).as_py():
             nan[f.name] = np.asarray(pc.fill_null(pc.is_nan(typed), False).to_numpy(zero_copy_only=False), dtype=bool)

@@ -32,6 +32,7 @@ from karabakh_timeline.policy.trust import (
     original_publishers,
     source_origins,
 )
+from karabakh_timeline.schema.arrow_keys import firsts, group_ids
 from karabakh_timeline.support.arrow import isin, lookup, mask
 from karabakh_timeline.vocabulary.issues import Issue
 
@@ -94,7 +95,7 @@ def _event_rows(ctx: Context) -> _EventRows:
         return rows
 
 
-@rule("verification-unsupported", needs=_VERIFICATION_NEEDS)
+@rule("verification-unsupported", needs=_VERIFICATION_NEEDS, shares="corroboration")
 def verification_unsupported(ctx: Context) -> Iterator[Issue]:
     """A confirmed event needs independent corroboration (trust.corroboration)."""
     t = ctx.tables["events"]
@@ -105,7 +106,7 @@ def verification_unsupported(ctx: Context) -> Iterator[Issue]:
                     t.name, int(t.lines[i]), "verification", CONFIRMED)
 
 
-@rule("verification-understated", needs=_VERIFICATION_NEEDS)
+@rule("verification-understated", needs=_VERIFICATION_NEEDS, shares="corroboration")
 def verification_understated(ctx: Context) -> Iterator[Issue]:
     """single_source or party_claim where the sources already corroborate the event independently."""
     t = ctx.tables["events"]
@@ -141,7 +142,7 @@ def dispute_unrecorded(ctx: Context) -> Iterator[Issue]:
                          lambda v: "disputed, but no linked statement contests it (deny, reject, accuse, claim) and the notes do not say who disputes what")
 
 
-@rule("source-weak-only", needs=_VERIFICATION_NEEDS, uses={"statements": ("source_id",)})
+@rule("source-weak-only", needs=_VERIFICATION_NEEDS, uses={"statements": ("source_id",)}, shares="corroboration")
 def source_weak_only(ctx: Context) -> Iterator[Issue]:
     """Events and statements rest on at least one source that is not an aggregator or blog of unknown original."""
     t = ctx.tables["events"]
@@ -250,16 +251,10 @@ def _shown(value: object) -> str:
 
 def _groups(columns: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """(per row, the number of its group of rows equal in every column, a missing value equal to a missing one;
-    per group, its first row), hashed in Arrow."""
-    group = np.zeros(len(columns[0]), dtype=np.int64)
-    for k, column in enumerate(columns):
-        values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-        coded = pc.dictionary_encode(values, null_encoding="encode")
-        group = group * max(len(coded.dictionary), 1) + np.asarray(coded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-        if k:  # renumbered, so that the next product cannot overflow
-            group = np.asarray(pc.dictionary_encode(pa.array(group)).indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-    _, first = np.unique(group, return_index=True)
-    return group, first
+    per group, its first row), hashed in Arrow (schema.arrow_keys numbers groups in order of first appearance, so the
+    rows where a new number appears are the groups' first rows, in order: no sort)."""
+    group = group_ids(list(columns))
+    return group, np.flatnonzero(firsts(group))
 
 
 @rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")})
