@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
@@ -151,7 +152,11 @@ def rule_tasks(ctx: Context, scope: str | None = None) -> list[Callable[[], list
     for r in RULES.values():
         if scope is None or r.scope == scope:
             groups.setdefault(r.shares or r.code, []).append(r)
-    return [lambda group=group: [issue for r in group for issue in _run(r, ctx)] for group in groups.values()]
+    return [partial(_run_group, group, ctx) for group in groups.values()]
+
+
+def _run_group(group: list[Rule], ctx: Context) -> list[Issue]:
+    return [issue for r in group for issue in _run(r, ctx)]
 
 
 def run_rules(ctx: Context, pool: Executor | None = None, scope: str | None = None) -> list[Issue]:
