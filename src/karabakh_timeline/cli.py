@@ -80,12 +80,14 @@ def validate(path: str | None, fmt: str, strict: bool, profile: str | None, max_
     2 usage error, 3 cannot read the package (missing or broken
     datapackage.json, a path outside the package, a remote URL).
     """
-    from karabakh_timeline.check.render import render
-    from karabakh_timeline.check.validator import validate as validate_package  # imported here: pandera is slow to import
-    from karabakh_timeline.support.lean import arrow_without_pandas
     from karabakh_timeline.support.memory import use_returning_pool
 
-    use_returning_pool()  # this process is ours: freed Arrow memory goes back to the system
+    use_returning_pool()  # this process is ours: freed Arrow memory goes back to the system (before pyarrow loads: it sets up jemalloc)
+
+    from karabakh_timeline.check.render import render
+    from karabakh_timeline.check.validator import validate as validate_package  # imported here: only validate needs it
+    from karabakh_timeline.support.lean import arrow_without_pandas
+
     arrow_without_pandas()  # and validating it never needs pandas: its import is most of the start-up
     with on_terminal():  # a progress bar on stderr, only when it is a terminal
         report = validate_package(path, profile=profile).cap(max_issues)
