@@ -69,16 +69,47 @@ def test_isin_agrees_with_arrow_is_in(values: list[str | None], reference: list[
     assert isin(column, value_set(members)).tolist() == want
 
 
+_CODES = st.one_of(st.integers(0, 6), st.integers(0, 2**64 - 1), st.integers(10**6 - 3, 10**6 + 3))
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.integers(0, 6), max_size=12), st.lists(st.integers(0, 6), max_size=12), st.booleans(), st.booleans())
+@given(st.lists(_CODES, max_size=12), st.lists(_CODES, min_size=1, max_size=12), st.booleans(), st.booleans())
 def test_first_positions_is_the_first_index(keys: list[int], reference: list[int], sort_keys: bool, sort_reference: bool) -> None:
-    """Both paths of support.fixed_keys.first_positions (binary search when keys and reference are sorted, repeats allowed; Arrow's
-    hash otherwise) give each key's first index in reference, -1 where absent."""
-    from karabakh_timeline.support.fixed_keys import first_positions
+    """Every path of support.fixed_keys.first_positions (a table over the reference's range of codes; a binary search when keys
+    and reference are sorted, repeats allowed; Arrow's hash) gives each key's first index in reference, -1 where absent."""
+    from karabakh_timeline.support import fixed_keys
 
     keys, reference = sorted(keys) if sort_keys else keys, sorted(reference) if sort_reference else reference
     first: dict[int, int] = {}
     for i, value in enumerate(reference):
         first.setdefault(value, i)
-    got = first_positions(np.array(keys, dtype=np.uint64), np.array(reference, dtype=np.uint64))
-    assert got.tolist() == [first.get(k, -1) for k in keys]
+    want = [first.get(k, -1) for k in keys]
+    k, r = np.array(keys, dtype=np.uint64), np.array(reference, dtype=np.uint64)
+    assert fixed_keys.first_positions(k, r).tolist() == want
+    assert fixed_keys.hashed(k, r).tolist() == want
+    table = fixed_keys.indexed(k, r)
+    assert (table is None) == (max(reference) - min(reference) + 1 > 2 * (len(keys) + len(reference)) + 1024)  # the span decides
+    assert table is None or table.tolist() == want
+    if sort_keys and sort_reference:
+        assert fixed_keys.searched(k, r).tolist() == want
+
+
+_DIGIT_IDS = st.one_of(st.none(), st.from_regex(r"id[0-9]{3}", fullmatch=True), st.from_regex(r"[0-9]{2}x", fullmatch=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DIGIT_IDS, max_size=12), st.lists(_DIGIT_IDS, max_size=12))
+def test_digit_codes_keep_equality_and_order(values: list[str | None], reference: list[str | None]) -> None:
+    """IDs whose varying bytes are digits are coded by their decimal value: equal exactly where the strings are, ordered as they are."""
+    import pyarrow as pa
+
+    from karabakh_timeline.support.fixed_keys import codes
+
+    coded = codes(pa.chunked_array([pa.array(values, pa.string())]), pa.chunked_array([pa.array(reference, pa.string())]))
+    if coded is None:
+        return  # not one width (or nothing present): Arrow's kernels decide
+    present = [(text, int(c)) for column, cs in zip((values, reference), coded, strict=True) for text, c in zip(column, cs, strict=True)
+               if text is not None]
+    for a, ca in present:
+        for b, cb in present:
+            assert (a == b) == (ca == cb) and (a < b) == (ca < cb)
