@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -49,6 +50,13 @@ class Context:
     today: dt.date
     tables: Mapping[str, TypedTable]
     schemas: Mapping[str, TableSchema] = field(default_factory=dict)
+    memos: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)  # results rules share within this run
+
+    def memo(self, key: object, compute: Callable[[], Any]) -> Any:
+        """compute() once for this Context under key, for the rules that share it (they declare shares=, so run in turn)."""
+        if key not in self.memos:
+            self.memos[key] = compute()
+        return self.memos[key]
 
     def has(self, table: str, *fields: str) -> bool:
         """True when table was read and its schema has every one of fields."""

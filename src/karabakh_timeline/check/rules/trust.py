@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,36 +61,31 @@ class _EventRows:
                 f"{figures[2]} Armenian-side, {figures[3]} Azerbaijani-side")
 
 
-_MEMO_LOCK = threading.Lock()
-_MEMO: list[tuple[weakref.ref[Context], _EventRows]] = []  # the last run's corroboration, shared by its three rules
-
-
 def _event_rows(ctx: Context) -> _EventRows:
-    """The events' corroboration in row order, computed once per validation run (the rules run side by side).
+    """The events' corroboration in row order, computed once per validation run (ctx.memo; the rules sharing it run in turn).
 
     Only the events a verification rule reports get their publishers named (a tuple per event saved).
     """
-    with _MEMO_LOCK:
-        if _MEMO and _MEMO[0][0]() is ctx:
-            return _MEMO[0][1]
-        label = ctx.column("events", "verification")
-        confirmed = mask(pc.equal(label, CONFIRMED))
-        low = isin(label, pa.array(UNDERSTATED_IF_CORROBORATED))
-        found: dict[str, np.ndarray] = {}
+    return ctx.memo("corroboration", lambda: _corroborated(ctx))
 
-        def named(corr: Corroboration) -> np.ndarray:
-            at = found["at"] = corr.rows_of(ctx.column("events", "event_id"))
-            rows = _EventRows(corr, at, confirmed, low)
-            independent = rows.per_row(corr.independent)
-            reported = ((confirmed & ~independent) | (low & independent)) & (at >= 0)
-            wanted = np.zeros(len(corr.event_ids), dtype=bool)
-            wanted[at[reported]] = True
-            return wanted
 
-        corr = corroborate(ctx.tables, named=named)
-        rows = _EventRows(corr, found["at"], confirmed, low)
-        _MEMO[:] = [(weakref.ref(ctx), rows)]  # a weak reference: the tables are not kept alive after the run
-        return rows
+def _corroborated(ctx: Context) -> _EventRows:
+    label = ctx.column("events", "verification")
+    confirmed = mask(pc.equal(label, CONFIRMED))
+    low = isin(label, pa.array(UNDERSTATED_IF_CORROBORATED))
+    found: dict[str, np.ndarray] = {}
+
+    def named(corr: Corroboration) -> np.ndarray:
+        at = found["at"] = corr.rows_of(ctx.column("events", "event_id"))
+        rows = _EventRows(corr, at, confirmed, low)
+        independent = rows.per_row(corr.independent)
+        reported = ((confirmed & ~independent) | (low & independent)) & (at >= 0)
+        wanted = np.zeros(len(corr.event_ids), dtype=bool)
+        wanted[at[reported]] = True
+        return wanted
+
+    corr = corroborate(ctx.tables, named=named)
+    return _EventRows(corr, found["at"], confirmed, low)
 
 
 @rule("verification-unsupported", needs=_VERIFICATION_NEEDS, shares="corroboration")
@@ -220,7 +213,7 @@ def _unreal(host: str) -> str | None:
     return None
 
 
-@rule("url-host", uses={"publishers": ("bad_hosts",)}, reads=lambda schema: [f.name for f in schema.fields if f.format == "uri"])
+@rule("url-host", uses={"publishers": ("bad_hosts",)}, reads=lambda schema: [f.name for f in schema.fields if f.format == "uri"], shares="hosts")
 def url_host(ctx: Context) -> Iterator[Issue]:
     """URL hosts are real publishing addresses (not a trailing-dot host, an IP, or a listed preview/test/CDN host)."""
     listed: set[str] = set()
@@ -232,13 +225,18 @@ def url_host(ctx: Context) -> Iterator[Issue]:
         for fld in t.schema.fields:
             if fld.format != "uri" or fld.name not in t.arrow.column_names:
                 continue
-            host = hosts(t.column(fld.name))
+            host = _hosts_of(ctx, t.name, fld.name)
             why = {h: w for h in pc.unique(host).drop_null().to_pylist() if (w := _host_problem(h, bad_hosts))}  # each distinct host judged once
             if not why:
                 continue
             rows = pa.array(np.flatnonzero(isin(host, pa.array(list(why), pa.large_string()))), pa.int64())
             for i, h, url in zip(rows.to_pylist(), pc.take(host, rows).to_pylist(), pc.take(t.column(fld.name), rows).to_pylist(), strict=True):
                 yield Issue("url-host", f"host {h!r} {why[h]}", t.name, int(t.lines[i]), fld.name, str(url))
+
+
+def _hosts_of(ctx: Context, table: str, name: str) -> pa.Array:
+    """urls.hosts() of a URL field, once per run for the rules that share it."""
+    return ctx.memo(("hosts", table, name), lambda: hosts(ctx.column(table, name)))
 
 
 def _host_problem(host: str, bad_hosts: frozenset[str]) -> str | None:
@@ -257,13 +255,14 @@ def _groups(columns: Sequence[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, 
     return group, np.flatnonzero(firsts(group))
 
 
-@rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")})
+@rule("url-publisher-mismatch", needs={"sources": ("url", "publisher_id", "original_publisher_id"), "publishers": ("publisher_id", "domains")},
+      shares="hosts")
 def url_publisher_mismatch(ctx: Context) -> Iterator[Issue]:
     """A source's URL lies on its publisher's or original publisher's domains."""
     t = ctx.tables["sources"]
     pub_ids, pub_domains = (ctx.column("publishers", c).to_pylist() for c in ("publisher_id", "domains"))
     domains = {pid: _hosts(cell) for pid, cell in zip(pub_ids, pub_domains, strict=True)}
-    host = hosts(t.column("url"))
+    host = _hosts_of(ctx, t.name, "url")
     triple = [host, t.column("publisher_id"), t.column("original_publisher_id")]
     group, firsts = _groups(triple)  # each distinct (host, publisher, original) judged once
     at = pa.array(firsts, pa.int64())

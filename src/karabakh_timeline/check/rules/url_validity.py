@@ -70,8 +70,10 @@ def plain(values: pa.Array) -> np.ndarray:
 def _cells(t: TypedTable, field: str, scheme: bool) -> np.ndarray:
     """Cells of field whose URL is wrong in the scheme (scheme=True) or otherwise."""
     column = t.column(field)
-    distinct = value_set(column)
-    others = distinct.filter(pa.array(~plain(distinct))).to_pylist()
+    other = mask(pc.is_valid(column)) & ~plain(column)  # one RE2 pass; only URLs not of the plain form are judged, each once
+    if not other.any():
+        return other
+    others = value_set(column.filter(pa.array(other))).to_pylist()
     wrong = [v for v in others if (url_problem(v) == "scheme") is scheme and url_problem(v) is not None]
     return isin(column, pa.array(wrong, pa.large_string())) if wrong else np.zeros(len(column), dtype=bool)
 
