@@ -113,3 +113,14 @@ def test_digit_codes_keep_equality_and_order(values: list[str | None], reference
     for a, ca in present:
         for b, cb in present:
             assert (a == b) == (ca == cb) and (a < b) == (ca < cb)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60), st.integers(1, 12), st.integers(1, 64), st.integers(0, 2**32 - 1))
+def test_extremes_by_blocks_are_the_columns_min_and_max(n: int, width: int, block: int, seed: int) -> None:
+    """fixed_keys.extremes reduces several rows at a time; per column it gives NumPy's min and max down the matrix."""
+    from karabakh_timeline.support.fixed_keys import extremes
+
+    rows = np.random.default_rng(seed).integers(0, 256, size=(n, width), dtype=np.uint8)
+    low, high = extremes(rows, block)
+    assert low.tolist() == rows.min(axis=0).tolist() and high.tolist() == rows.max(axis=0).tolist()
