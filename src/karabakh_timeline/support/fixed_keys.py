@@ -73,7 +73,7 @@ def codes(*columns: pa.ChunkedArray) -> list[np.ndarray] | None:
         for m in matrices:
             value = np.zeros(len(m), dtype=np.uint64)
             for j in picked:
-                value = value * np.uint64(10) + (m[:, j] - np.uint8(0x30))  # a missing cell's zero bytes wrap: callers mask them
+                value = value * np.uint64(10) + (m[:, j] - np.uint8(0x30)).astype(np.uint64)  # a missing cell's zero bytes wrap: callers mask them
             out.append(value)
         return out
     out = []
