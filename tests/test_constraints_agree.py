@@ -186,3 +186,34 @@ def test_the_other_types_break_every_constraint() -> None:
     assert ours == reference
     assert {i.code for i in ours} >= {"missing-value", "pattern-mismatch", "text-length", "enum-value", "out-of-range", "duplicate-value",
                                       "duplicate-key", "foreign-key", "json-schema-mismatch"}
+
+
+_PARTS = ["a", "_", "-", " ", "[0-9]", "[a-c]", "x{2}", "[0-9]{3}", "[b]"]
+_NOT_FIXED = ["a+", "[A-Za-z]", "(?i)a", "a|b", r"\d", "[^0-9]", "(ab)", "a?", "é"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=4).map("".join), st.sampled_from(_NOT_FIXED)), st.data())
+def test_fixed_patterns_pass_exactly_the_columns_re_passes(pattern: str, data: st.DataObject) -> None:
+    """The fast accept of a fixed pattern (schema.arrow_keys.fixed_ranges + all_within: byte extremes per position) says a
+    column passes exactly when Python's re fullmatches every non-missing cell; other patterns are not read as fixed."""
+    import re
+
+    import pyarrow as pa
+
+    from karabakh_timeline.schema.arrow_keys import all_within, fixed_ranges, pattern_passes
+
+    ranges = fixed_ranges(pattern)
+    if pattern in _NOT_FIXED:
+        assert ranges is None
+        return
+    assert ranges is not None
+    width = len(ranges)
+    matches = st.from_regex(re.compile(pattern, re.ASCII), fullmatch=True)
+    cell = st.one_of(matches, matches.map(lambda c: c + c[-1]), matches.map(lambda c: c[:-1]),  # matching, one longer or shorter
+                     st.text(alphabet="a_-0129bcxé\n ", min_size=width, max_size=width))  # and of the width
+    cells = data.draw(st.lists(st.one_of(st.none(), cell), max_size=6))
+    column = pa.chunked_array([pa.array(cells, pa.string())])
+    verdicts = [re.match(f"^(?:{pattern})$", c) is not None for c in cells if c is not None]
+    assert all_within(column, ranges) == all(verdicts)
+    assert [bool(v) for v, c in zip(pattern_passes(pattern, column).to_pylist(), cells, strict=True) if c is not None] == verdicts

@@ -153,9 +153,60 @@ def _any_byte(column: Column, byte: re.Pattern[bytes]) -> bool:
 _NEWLINE, _NON_ASCII = re.compile(b"\n"), re.compile(b"[\x80-\xff]")
 
 
+@lru_cache(maxsize=256)
+def fixed_ranges(pattern: str) -> tuple[tuple[int, int], ...] | None:
+    """Per character, the range of printable ASCII bytes a pattern allows when it is a fixed sequence of literals and single
+    ranges, repeats of a fixed count included (``evt_[0-9]{6}``, a package's ID patterns); None for any other pattern."""
+    from re import _parser  # type: ignore[attr-defined]  # as python_regex_needed reads patterns
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & ~re.UNICODE.value:  # (?i), (?x)...: not a plain sequence
+        return None
+
+    def one(op: Any, argument: Any) -> tuple[int, int] | None:
+        if op == _parser.IN and len(argument) == 1:
+            op, argument = argument[0]
+        low, high = (argument, argument) if op == _parser.LITERAL else argument if op == _parser.RANGE else (-1, -1)
+        return (low, high) if 0x20 <= low <= high <= 0x7E else None
+
+    ranges: list[tuple[int, int]] = []
+    for op, argument in parsed:
+        if op == _parser.MAX_REPEAT and argument[0] == argument[1] and len(argument[2]) == 1:
+            found, count = one(*argument[2][0]), argument[0]
+        else:
+            found, count = one(op, argument), 1
+        if found is None:
+            return None
+        ranges += [found] * count
+    return tuple(ranges)
+
+
+def all_within(column: Column, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """True when every non-missing cell has one byte per range, each byte in its range: then the cell matches the pattern
+    fixed_ranges() read. Proven by each byte position's extremes (support.fixed_keys), without a regex."""
+    from karabakh_timeline.support.fixed_keys import extremes, matrix
+
+    present = column.drop_null()
+    if not len(present):
+        return True
+    lengths = pc.min_max(pc.binary_length(present)).as_py()
+    if lengths["min"] != len(ranges) or lengths["max"] != len(ranges) or not ranges:
+        return False
+    low, high = extremes(matrix(present, len(ranges)))
+    bounds = np.array(ranges, dtype=np.int64)
+    return bool((low >= bounds[:, 0]).all() and (high <= bounds[:, 1]).all())
+
+
 def pattern_passes(pattern: str, column: Column) -> Column:
     """Per cell: the whole cell matches pattern (pandas' str.match of ``^(?:pattern)$``): RE2 in Arrow, Python's re once per
-    distinct value for the cells where the two differ (every cell when RE2 cannot compile the pattern)."""
+    distinct value for the cells where the two differ (every cell when RE2 cannot compile the pattern). A column whose cells
+    all fit a fixed pattern (a package's IDs) is passed by their bytes' extremes (all_within), without the regex."""
+    ranges = fixed_ranges(pattern)
+    if ranges is not None and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and all_within(column, ranges):
+        return pa.array(np.ones(len(column), dtype=bool))
     anchored = f"^(?:{pattern})$"
     needed = python_regex_needed(anchored)
     try:

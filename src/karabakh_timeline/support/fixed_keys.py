@@ -22,7 +22,7 @@ def _width(values: pa.ChunkedArray) -> int | None:
     return lengths["min"] if lengths["min"] is not None and lengths["min"] == lengths["max"] else None
 
 
-def _matrix(values: pa.ChunkedArray, width: int) -> np.ndarray:
+def matrix(values: pa.ChunkedArray, width: int) -> np.ndarray:
     """The cells as an n x width byte matrix (missing cells as zero bytes: callers mask them)."""
     array = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if array.null_count:
@@ -59,7 +59,7 @@ def codes(*columns: pa.ChunkedArray) -> list[np.ndarray] | None:
         return None
     width = widths.pop()
     assert width is not None
-    matrices = [_matrix(c, width) for c in columns]
+    matrices = [matrix(c, width) for c in columns]
     valid = [np.asarray(pc.is_valid(c).to_numpy(zero_copy_only=False), dtype=bool) if c.null_count else None for c in columns]
     rows = [m if v is None else m[v] for m, v in zip(matrices, valid, strict=True)]
     found = [extremes(r) for r in rows if len(r)]
