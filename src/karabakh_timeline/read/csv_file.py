@@ -214,7 +214,7 @@ def read_table(resource: Resource) -> RawTable:
         physical = scan.newlines + (0 if scan.ends_with_newline else 1)
         data = whole.removeprefix(BOM)
         # No quote and no CR: nothing the strict grammar could refuse, so the gate's scan is skipped.
-        parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=not scan.quotes and scan.cr_line is None)
+        parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=not scan.quotes and scan.cr_line is None, quoted=scan.quotes > 0)
     if parsed is None:
         if data is None:
             data = whole.removeprefix(BOM)
@@ -242,10 +242,11 @@ def block_size(size: int) -> int:
     return max(PARSE_BLOCK, min(1 << 26, size // 32))
 
 
-def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False, quoted: bool = True) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
     """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path.
 
-    gated: the caller knows the bytes are within the grammar.
+    gated: the caller knows the bytes are within the grammar; quoted=False: they hold no quote, so every newline ends a
+    record and pyarrow may split blocks at any newline (in parallel, twice as fast on a large file).
     """
     if not gated and not strict_csv(source):  # pyarrow would read what the reference refuses ("Shu"sha as Shusha)
         return None
@@ -263,7 +264,7 @@ def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = Fals
             # One block gains nothing from Arrow's pool, and its workers calling on_invalid back into Python
             # from inside our own thread pool is how pyarrow aborts at exit (apache/arrow#34314): small files read inline.
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_size(source.size), use_threads=source.size > PARSE_BLOCK),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
