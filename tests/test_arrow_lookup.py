@@ -124,3 +124,45 @@ def test_extremes_by_blocks_are_the_columns_min_and_max(n: int, width: int, bloc
     rows = np.random.default_rng(seed).integers(0, 256, size=(n, width), dtype=np.uint8)
     low, high = extremes(rows, block)
     assert low.tolist() == rows.min(axis=0).tolist() and high.tolist() == rows.max(axis=0).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), _FIXED, st.from_regex(r"id[0-9]{3}", fullmatch=True)), max_size=8), min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=6))
+def test_codes_within_a_run_cache_are_the_codes_without(columns: list[list[str | None]], pairs: list[tuple[int, int]]) -> None:
+    """fixed_keys.run_cache() (validate() runs inside one) remembers each column's shape and codes: any sequence of codes()
+    calls, columns made and dropped between them (so that their memory is reused), gives what codes() gives without it, and
+    the cache is empty afterwards."""
+    import pyarrow as pa
+
+    from karabakh_timeline.support import fixed_keys
+
+    def column(k: int) -> pa.ChunkedArray:
+        return pa.chunked_array([pa.array(columns[k % len(columns)], pa.string())])
+
+    with fixed_keys.run_cache():
+        for a, b in pairs:
+            left, right = column(a), column(b)
+            got, want = fixed_keys.codes(left, right), None
+            with _no_cache(fixed_keys):
+                want = fixed_keys.codes(column(a), column(b))
+            assert (got is None) == (want is None)
+            if got is not None and want is not None:
+                valid = [np.array([v is not None for v in columns[k % len(columns)]], dtype=bool) for k in (a, b)]
+                assert all(np.array_equal(g[v], w[v]) for g, w, v in zip(got, want, valid, strict=True))
+            del left, right
+    assert fixed_keys._RUN is None
+
+
+class _no_cache:
+    """Switch run_cache() off for a moment (the reference: every call computes)."""
+
+    def __init__(self, module: object) -> None:
+        self.module = module
+
+    def __enter__(self) -> None:
+        self.saved = self.module._RUN  # type: ignore[attr-defined]
+        self.module._RUN = None  # type: ignore[attr-defined]
+
+    def __exit__(self, *exc: object) -> None:
+        self.module._RUN = self.saved  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ from karabakh_timeline.policy.profile import TIMELINE, active_profile, keep
 from karabakh_timeline.read.csv_file import PARSE_BLOCK
 from karabakh_timeline.read.typed import TypedTable, read_typed
 from karabakh_timeline.schema.descriptor import Package, PackageError, open_package
+from karabakh_timeline.support.fixed_keys import run_cache
 from karabakh_timeline.support.progress import task
 from karabakh_timeline.support.text import cell_text, display_path
 from karabakh_timeline.vocabulary.codes import code
@@ -119,6 +120,11 @@ def validate(path: str | os.PathLike[str] | None = None, *, today: dt.date | Non
         package = open_package(path)
     except PackageError as exc:
         return Report(str(path) if path is not None else "datapackage.json", [exc.issue])
+    with run_cache():  # the ID columns that keys and rules look up are coded once for the run
+        return _validated(package, today, profile)
+
+
+def _validated(package: Package, today: dt.date | None, profile: str | None) -> Report:
     active, profile_issues = active_profile(package.descriptor, profile)
     issues: list[Issue] = list(package.issues) + package.metadata_issues + profile_issues
     bar = task("Validating", len(package.resources) + 2)  # each table, the foreign keys, the package rules

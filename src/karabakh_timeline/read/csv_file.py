@@ -242,7 +242,8 @@ def block_size(size: int) -> int:
     return max(PARSE_BLOCK, min(1 << 26, size // 32))
 
 
-def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False, quoted: bool = True) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
+def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False,
+                quoted: bool = True) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
     """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path.
 
     gated: the caller knows the bytes are within the grammar; quoted=False: they hold no quote, so every newline ends a

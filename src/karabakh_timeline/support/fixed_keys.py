@@ -10,6 +10,12 @@ Arrow's kernels otherwise (tests/test_arrow_lookup.py compares every path on gen
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -51,37 +57,92 @@ def extremes(rows: np.ndarray, block: int = 4096) -> tuple[np.ndarray, np.ndarra
 
 def codes(*columns: pa.ChunkedArray) -> list[np.ndarray] | None:
     """One uint64 per cell, equal exactly where the strings are, for string columns whose cells all have one width
-    and differ in at most eight byte positions; None when the columns are not like that."""
+    and differ in at most eight byte positions; None when the columns are not like that.
+
+    Within run_cache(), each column's shape and codes are computed once (a validation looks up the same ID columns
+    in many foreign keys and rules)."""
     if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in columns):
         return None
-    widths = {_width(c) for c in columns if len(c) - c.null_count > 0}
-    if len(widths) != 1 or None in widths:
+    shapes = [_remembered(c, "shape", partial(_shape, c)) for c in columns]
+    present = [shape for shape in shapes if shape is not _EMPTY]
+    if not present or any(shape is None for shape in present) or len({shape[0] for shape in present}) != 1:
         return None
-    width = widths.pop()
-    assert width is not None
-    matrices = [matrix(c, width) for c in columns]
-    valid = [np.asarray(pc.is_valid(c).to_numpy(zero_copy_only=False), dtype=bool) if c.null_count else None for c in columns]
-    rows = [m if v is None else m[v] for m, v in zip(matrices, valid, strict=True)]
-    found = [extremes(r) for r in rows if len(r)]
-    low = np.minimum.reduce([e[0] for e in found])  # per byte position, its smallest and largest byte
-    high = np.maximum.reduce([e[1] for e in found])
+    width = present[0][0]
+    low = np.minimum.reduce([shape[1] for shape in present])  # per byte position, its smallest and largest byte
+    high = np.maximum.reduce([shape[2] for shape in present])
     picked = np.flatnonzero(low != high)
     if len(picked) > _MAX_VARYING:
         return None
-    if (low[picked] >= 0x30).all() and (high[picked] <= 0x39).all():  # digits: their decimal value (the same order)
-        out = []
-        for m in matrices:
-            value = np.zeros(len(m), dtype=np.uint64)
-            for j in picked:
-                value = value * np.uint64(10) + (m[:, j] - np.uint8(0x30)).astype(np.uint64)  # a missing cell's zero bytes wrap: callers mask them
-            out.append(value)
-        return out
-    out = []
-    for m in matrices:
-        packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
-        packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
-        out.append(packed.view(">u8").ravel().astype(np.uint64))
-    return out
+    decimal = bool((low[picked] >= 0x30).all() and (high[picked] <= 0x39).all())  # digits: their decimal value (the same order)
+    how = ("decimal" if decimal else "packed", width, tuple(picked.tolist()))
+    return [_remembered(c, how, partial(_coded, c, width, picked, decimal)) for c in columns]
+
+
+_EMPTY = ()  # the shape of a column without a present cell
+
+
+def _shape(column: pa.ChunkedArray) -> tuple | None:
+    """(width, smallest and largest byte per position) of the present cells; None when they differ in width, _EMPTY without any."""
+    if len(column) == column.null_count:
+        return _EMPTY
+    width = _width(column)
+    if width is None:
+        return None
+    rows = matrix(column, width)
+    if column.null_count:
+        rows = rows[np.asarray(pc.is_valid(column).to_numpy(zero_copy_only=False), dtype=bool)]
+    return (width, *extremes(rows))
+
+
+def _coded(column: pa.ChunkedArray, width: int, picked: np.ndarray, decimal: bool) -> np.ndarray:
+    """The bytes at picked of each cell as one uint64: their decimal value (digits), else packed big-endian."""
+    m = matrix(column, width)
+    if decimal:
+        digits = np.ascontiguousarray(m[:, picked].T)  # a row per position: each step below reads contiguous bytes
+        value = np.zeros(len(m), dtype=np.uint64)
+        for row in digits:
+            value = value * np.uint64(10) + (row - np.uint8(0x30)).astype(np.uint64)  # a missing cell's zero bytes wrap: callers mask them
+        return value
+    packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
+    packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
+    return packed.view(">u8").ravel().astype(np.uint64)
+
+
+_RUN: dict[tuple, tuple[object, object]] | None = None  # while run_cache() is active: per (column, what), the column and its result
+_RUN_LOCK = threading.Lock()
+
+
+@contextmanager
+def run_cache() -> Iterator[None]:
+    """Within: codes() computes each column's shape and codes once. The cache holds the columns it saw (so their memory,
+    by which it knows them, cannot be reused meanwhile) and is emptied when the outermost run_cache() ends."""
+    global _RUN
+    with _RUN_LOCK:
+        outer = _RUN is not None
+        if not outer:
+            _RUN = {}
+    try:
+        yield
+    finally:
+        if not outer:
+            with _RUN_LOCK:
+                _RUN = None
+
+
+def _remembered(column: pa.ChunkedArray, what: object, compute: Callable[[], Any]) -> Any:
+    cache = _RUN
+    if cache is None:
+        return compute()
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    key = (str(column.type), what, tuple((tuple(0 if b is None else b.address for b in c.buffers()), c.offset, len(c)) for c in chunks))
+    with _RUN_LOCK:
+        hit = cache.get(key)
+    if hit is not None:
+        return hit[1]
+    value = compute()
+    with _RUN_LOCK:
+        cache.setdefault(key, (column, value))
+    return value
 
 
 def first_positions(keys: np.ndarray, reference: np.ndarray) -> np.ndarray:
