@@ -133,7 +133,6 @@ class _Scan:
 
     size: int = 0
     first_line: bytes = b""
-    newlines: int = 0
     quotes: int = 0
     ends_with_newline: bool = False
     clean: bool = True  # valid UTF-8 and no NUL byte: the file can go straight to pyarrow
@@ -161,7 +160,6 @@ def _scan(whole: bytes) -> _Scan:
     if (cr := whole.find(b"\r")) != -1:
         scan.cr_line = whole.count(b"\n", 0, cr) + 1
         scan.cr_kind = "CRLF" if whole[cr + 1:cr + 2] == b"\n" else "CR"
-    scan.newlines = count_byte(whole, b"\n")
     scan.quotes = count_byte(whole, b'"') if b'"' in whole else 0  # `in` is a memchr: most files have no quote at all
     scan.ends_with_newline = whole.endswith(b"\n")
     scan.clean = b"\x00" not in whole and _valid_utf8(whole)
@@ -211,10 +209,11 @@ def read_table(resource: Resource) -> RawTable:
     width = len(header)
     parsed = None
     if data is None and scan.quotes % 2 == 0:
-        physical = scan.newlines + (0 if scan.ends_with_newline else 1)
+        plain = not scan.quotes and scan.cr_line is None  # every line is one record: the lines need not be counted
+        physical = None if plain else count_byte(whole, b"\n") + (0 if scan.ends_with_newline else 1)
         data = whole.removeprefix(BOM)
         # No quote and no CR: nothing the strict grammar could refuse, so the gate's scan is skipped.
-        parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=not scan.quotes and scan.cr_line is None, quoted=scan.quotes > 0)
+        parsed = _parse_fast(pa.py_buffer(data), width, physical, gated=plain, quoted=scan.quotes > 0)
     if parsed is None:
         if data is None:
             data = whole.removeprefix(BOM)
@@ -242,12 +241,13 @@ def block_size(size: int) -> int:
     return max(PARSE_BLOCK, min(1 << 26, size // 32))
 
 
-def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = False,
+def _parse_fast(source: pa.Buffer, width: int, physical: int | None, gated: bool = False,
                 quoted: bool = True) -> tuple[list[pa.ChunkedArray], np.ndarray, list[Issue]] | None:
     """pyarrow's reader, on bytes within the strict grammar whose records are one physical line each; None: use the slow path.
 
     gated: the caller knows the bytes are within the grammar; quoted=False: they hold no quote, so every newline ends a
-    record and pyarrow may split blocks at any newline (in parallel, twice as fast on a large file).
+    record and pyarrow may split blocks at any newline (in parallel, twice as fast on a large file); physical: the file's
+    lines, which the records must match (None: known to, for bytes without quote or CR, whose every line is a record).
     """
     if not gated and not strict_csv(source):  # pyarrow would read what the reference refuses ("Shu"sha as Shusha)
         return None
@@ -270,7 +270,7 @@ def _parse_fast(source: pa.Buffer, width: int, physical: int, gated: bool = Fals
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
-    if invalid or table.num_rows + 1 != physical:
+    if invalid or (physical is not None and table.num_rows + 1 != physical):
         return None
     return [table.column(n) for n in names], np.arange(2, table.num_rows + 2, dtype=np.int64), []
 
