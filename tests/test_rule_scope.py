@@ -68,3 +68,28 @@ def test_a_package_rule_reading_an_undeclared_field_is_caught(package: Path, mon
     monkeypatch.setitem(rules.RULES, code, dataclasses.replace(rules.RULES[code], needs=needs))
     with pytest.raises(KeyError):
         staged(package)
+
+
+def test_rules_that_share_a_result_run_in_one_task_and_compute_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The verification rules and source-weak-only declare shares="corroboration": one task runs them in turn (no worker
+    waits for another), and a validation corroborates once; url-host and url-publisher-mismatch share the URL hosts."""
+    from karabakh_timeline.check.rules import trust
+
+    groups: dict[str, list[str]] = {}
+    for r in rules.RULES.values():
+        groups.setdefault(r.shares or r.code, []).append(r.code)
+    assert groups["corroboration"] == ["verification-unsupported", "verification-understated", "source-weak-only"]
+    assert groups["hosts"] == ["url-host", "url-publisher-mismatch"]
+    package_rules = [r for r in rules.RULES.values() if r.scope == rules.PACKAGE]
+    context = rules.Context(TODAY, {})
+    assert len(rules.rule_tasks(context, rules.PACKAGE)) == len({r.shares or r.code for r in package_rules})
+    calls: list[int] = []
+    real = trust.corroborate
+
+    def counted(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trust, "corroborate", counted)
+    validate(ROOT, today=TODAY)
+    assert len(calls) == 1
