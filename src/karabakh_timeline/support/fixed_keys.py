@@ -102,10 +102,12 @@ def _coded(column: pa.ChunkedArray, width: int, picked: np.ndarray, decimal: boo
         value = np.zeros(len(m), dtype=np.uint64)
         for row in digits:
             value = value * np.uint64(10) + (row - np.uint8(0x30)).astype(np.uint64)  # a missing cell's zero bytes wrap: callers mask them
-        return value
-    packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
-    packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
-    return packed.view(">u8").ravel().astype(np.uint64)
+    else:
+        packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
+        packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
+        value = packed.view(">u8").ravel().astype(np.uint64)
+    value.setflags(write=False)  # shared by every caller within a run_cache()
+    return value
 
 
 _RUN: dict[tuple, tuple[object, object]] | None = None  # while run_cache() is active: per (column, what), the column and its result
