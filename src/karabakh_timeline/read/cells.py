@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from karabakh_timeline.schema import lexical
+from karabakh_timeline.schema.arrow_keys import all_within, fixed_ranges
 from karabakh_timeline.schema.lexical import safe
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import BOOLEAN_FALSE, BOOLEAN_TRUE, type_info
@@ -128,8 +129,10 @@ def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArra
         # Arrow's own cast is strict (exact YYYY-MM-DD on the calendar; plain digits) but all or
         # nothing: it types a clean column in one step, and only a column with a bad cell takes
         # the cell-by-cell path below to find which.
-        shaped = pc.match_substring_regex(column, type_info(fld.type).lexical or "")  # Arrow alone reads 0x10 as 16
-        if pc.all(pc.or_(shaped, missing)).as_py() is not False:
+        form = type_info(fld.type).lexical or ""
+        ranges = fixed_ranges(form.removeprefix("^").removesuffix("$"))  # a date's YYYY-MM-DD: checked by byte extremes
+        if (ranges is not None and all_within(clean_missing, ranges)) or \
+                pc.all(pc.or_(pc.match_substring_regex(column, form), missing)).as_py() is not False:  # Arrow alone reads 0x10 as 16
             try:
                 typed = pc.cast(clean_missing, out)
                 earliest = pc.min(pc.year(typed)).as_py() if fld.type == "date" else None
