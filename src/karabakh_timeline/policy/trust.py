@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from karabakh_timeline.support.arrow import first_rows, mask, unique_ids
+from karabakh_timeline.support.arrow import first_rows, instants, mask, unique_ids
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,13 +100,6 @@ def _column(tables: Tables, table: str, name: str) -> pa.ChunkedArray:
     return column.cast(pa.large_string()) if pa.types.is_null(column.type) else column
 
 
-def _instants(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """A date or timestamp column as microseconds, comparable across both."""
-    if pa.types.is_timestamp(column.type):
-        return pc.cast(pc.cast(column, pa.timestamp("us", column.type.tz)), pa.int64())
-    return pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
-
-
 def original_publishers(tables: Tables) -> pa.ChunkedArray:
     """Per source row, the publisher it counts under: original_publisher_id for a reprint, relay or translation, else publisher_id."""
     return pc.coalesce(_column(tables, "sources", "original_publisher_id"), _column(tables, "sources", "publisher_id"))
@@ -176,7 +169,7 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     ids = event_ids.combine_chunks() if one_per_row else pc.unique(event_ids).drop_null()
     n = len(ids)
     first = np.arange(n) if one_per_row else first_rows(ids, event_ids)  # each distinct ID's first row
-    starts = pc.take(_instants(_column(tables, "events", "date_start")), pa.array(first))
+    starts = pc.take(instants(_column(tables, "events", "date_start")), pa.array(first))
     link_events = first_rows(_column(tables, "event_sources", "event_id"), ids)
     link, source = _pairs(_column(tables, "event_sources", "source_id"), _column(tables, "sources", "source_id"))
     keep = link_events[link] >= 0
@@ -191,7 +184,7 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
         return known & mask(flags)[at] if len(flags) else np.zeros(len(origin), dtype=bool)
 
     weak = per_origin(pc.is_in(kind, value_set=pa.array(sorted(WEAK_KINDS), kind.type)))
-    published = pc.take(_instants(_column(tables, "sources", "published_date")), pa.array(source))
+    published = pc.take(instants(_column(tables, "sources", "published_date")), pa.array(source))
     after = mask(pc.is_null(published)) | mask(pc.greater_equal(published, pc.take(starts, pa.array(event))))
     counts = after & per_origin(pc.and_not(pc.is_valid(kind), pc.is_in(kind, value_set=pa.array(sorted(COMPILING_KINDS), kind.type))))
     rows = np.flatnonzero(counts)

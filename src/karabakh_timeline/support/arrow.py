@@ -97,6 +97,13 @@ def strictly_increasing(columns: list[pa.ChunkedArray]) -> bool:
     return bool(pc.all(pc.fill_null(greater, False)).as_py())
 
 
+def instants(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """A date or timestamp column as int64 microseconds (UTC for a zoned timestamp), comparable across both types."""
+    if pa.types.is_timestamp(column.type):
+        return pc.cast(pc.cast(column, pa.timestamp("us", column.type.tz)), pa.int64())
+    return pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
+
+
 def first_rows(keys: Column, reference: Column) -> np.ndarray:
     """Per key, the row of its first occurrence in reference, -1 where absent: what pandas gives as
     ``reference.drop_duplicates().reindex(keys)`` (a missing key finds a missing reference too), hashed in Arrow.

@@ -6,7 +6,7 @@ its speaker (a merge, as many pairs as statements times roles), the roles are so
 and start: the roles begun by a date are then a prefix of the actor's run, found by binary
 search, and the latest end within that prefix (a running maximum) decides. Dates are compared
 through their ranks, so any orderable type works and the keys pack into one int64.
-tests/test_role_period.py proves this agrees with the pandas merge it replaces.
+tests/test_rules_arrow.py proves this agrees with the pandas merge it replaces.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from karabakh_timeline.support.arrow import Column, arrow, first_rows, mask
+from karabakh_timeline.support.arrow import Column, arrow, first_rows, instants, mask
 
 _LOW = np.int64(0xFFFFFFFF)
 
@@ -22,17 +22,10 @@ _LOW = np.int64(0xFFFFFFFF)
 def _ordered(*columns: pa.ChunkedArray) -> list[np.ndarray]:
     """Null-free columns as NumPy values that order as the cells do: dates and times as microseconds, else one common type."""
     if all(pa.types.is_date(c.type) or pa.types.is_timestamp(c.type) for c in columns):
-        return [np.asarray(pc.cast(pc.cast(c, pa.timestamp("us")), pa.int64()).to_numpy(), dtype=np.int64) for c in columns]
+        return [np.asarray(instants(c).to_numpy(), dtype=np.int64) for c in columns]
     if len({c.type for c in columns}) > 1:
         columns = tuple(pc.cast(c, pa.large_string()) for c in columns)
     return [c.to_numpy() for c in columns]
-
-
-def _ids(keys: pa.ChunkedArray, members: pa.Array) -> tuple[pa.ChunkedArray, pa.Array]:
-    """Keys and members of one type (as text when they differ), so equal IDs match."""
-    if keys.type == members.type:
-        return keys, members
-    return pc.cast(keys, pa.large_string()), pc.cast(members, pa.large_string())
 
 
 def outside_periods(who: Column, when: Column, actor: Column, start: Column, end: Column) -> np.ndarray:
@@ -44,13 +37,13 @@ def outside_periods(who: Column, when: Column, actor: Column, start: Column, end
     out = np.zeros(len(who), dtype=bool)
     usable = pc.and_(pc.is_valid(actor), pc.is_valid(start))
     actor, start, end = (pc.filter(c, usable) for c in (actor, start, end))
-    keys, members = _ids(who, pc.unique(actor))
-    code = first_rows(keys, members)  # the speaker's number among the actors with periods, -1 for none
+    members = pc.unique(actor)
+    code = first_rows(who, members)  # the speaker's number among the actors with periods, -1 for none (IDs typed differently: as first_rows compares them)
     rows = np.flatnonzero((code >= 0) & mask(pc.is_valid(when)))
     if not len(rows):
         return out
     person = code[rows]
-    role_person = first_rows(*_ids(actor, members))
+    role_person = first_rows(actor, members)
     ended = mask(pc.is_valid(end))
     date, begins, ends = _ordered(pc.take(when, pa.array(rows)), start, end.drop_null())
     firsts, lasts = np.unique(begins), np.unique(ends)
