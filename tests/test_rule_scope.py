@@ -72,7 +72,8 @@ def test_a_package_rule_reading_an_undeclared_field_is_caught(package: Path, mon
 
 def test_rules_that_share_a_result_run_in_one_task_and_compute_it_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The verification rules and source-weak-only declare shares="corroboration": one task runs them in turn (no worker
-    waits for another), and a validation corroborates once; url-host and url-publisher-mismatch share the URL hosts."""
+    waits for another), and a validation corroborates once; url-host and url-publisher-mismatch share the URL hosts, url-scheme and
+    url-invalid the URLs rfc3986 refuses."""
     from karabakh_timeline.check.rules import trust
 
     groups: dict[str, list[str]] = {}
@@ -80,6 +81,7 @@ def test_rules_that_share_a_result_run_in_one_task_and_compute_it_once(monkeypat
         groups.setdefault(r.shares or r.code, []).append(r.code)
     assert groups["corroboration"] == ["verification-unsupported", "verification-understated", "source-weak-only"]
     assert groups["hosts"] == ["url-host", "url-publisher-mismatch"]
+    assert groups["url-problems"] == ["url-scheme", "url-invalid"]
     package_rules = [r for r in rules.RULES.values() if r.scope == rules.PACKAGE]
     context = rules.Context(TODAY, {})
     assert len(rules.rule_tasks(context, rules.PACKAGE)) == len({r.shares or r.code for r in package_rules})

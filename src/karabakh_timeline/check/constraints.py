@@ -122,20 +122,21 @@ def _joined(t: TypedTable, fields: tuple[str, ...], rows: np.ndarray) -> list[st
     return [",".join(p or "" for p in cells) for cells in zip(*parts, strict=True)] if len(rows) else []
 
 
+def _failing(t: TypedTable, passed: np.ndarray, fields: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """(row, the key's cells joined) where a frame-wide check failed; pandera passes such a check on rows whose every cell is missing."""
+    rows = np.flatnonzero(~passed)
+    rows = rows[~t.all_missing()[rows]] if len(rows) else rows
+    yield from zip((int(r) for r in rows), _joined(t, fields, rows), strict=True)
+
+
 def _frame_failures(t: TypedTable, references: Mapping[str, pa.Table], key_cache: dict) -> Iterator[Failure]:
     schema = t.schema
-
-    def failing(passed: np.ndarray, fields: tuple[str, ...]) -> Iterator[tuple[int, str]]:
-        rows = np.flatnonzero(~passed)
-        rows = rows[~t.all_missing()[rows]] if len(rows) else rows  # pandera passes a frame-wide check on rows whose every cell is missing
-        yield from zip((int(r) for r in rows), _joined(t, fields, rows), strict=True)
-
     if schema.primary_key:
         pk = ",".join(schema.primary_key)
-        for row, shown in failing(primary_key_passes(t.arrow, schema.primary_key), schema.primary_key):
+        for row, shown in _failing(t, primary_key_passes(t.arrow, schema.primary_key), schema.primary_key):
             yield "duplicate-key", pk, row, shown
     for key in schema.unique_keys:
-        for row, shown in failing(unique_key_passes(t.arrow, key), key):  # every copy; the first is dropped later
+        for row, shown in _failing(t, unique_key_passes(t.arrow, key), key):  # every copy; the first is dropped later
             yield "duplicate-value", ",".join(key), row, shown
     for fk in schema.foreign_keys:
         if fk.resource == schema.name:
@@ -144,7 +145,7 @@ def _frame_failures(t: TypedTable, references: Mapping[str, pa.Table], key_cache
             target = references[fk.resource]
         else:
             continue
-        for row, shown in failing(foreign_key_passes(t.arrow, fk, target, key_cache), fk.fields):
+        for row, shown in _failing(t, foreign_key_passes(t.arrow, fk, target, key_cache), fk.fields):
             yield "foreign-key", ",".join(fk.fields), row, shown
 
 
@@ -167,10 +168,8 @@ def foreign_key_issues(t: TypedTable, references: Mapping[str, TypedTable], key_
         if fk.resource == t.schema.name or fk.resource not in references:
             continue
         passed = foreign_key_passes(t.arrow, fk, references[fk.resource].arrow, key_cache)
-        rows = np.flatnonzero(~passed & ~t.all_missing())  # pandera passes a frame-wide check on rows whose every cell is missing
-        failures += [("foreign-key", ",".join(fk.fields), int(row), shown) for row, shown in zip(rows, _joined(t, fk.fields, rows), strict=True)]
+        failures += [("foreign-key", ",".join(fk.fields), row, shown) for row, shown in _failing(t, passed, fk.fields)]
     return issues_of(t, failures)
-
 
 
 def issues_of(t: TypedTable, failures: list[Failure]) -> list[Issue]:

@@ -67,33 +67,38 @@ def plain(values: pa.Array) -> np.ndarray:
     return mask(pc.match_substring_regex(values, _PLAIN))
 
 
-def _cells(t: TypedTable, field: str, scheme: bool) -> np.ndarray:
-    """Cells of field whose URL is wrong in the scheme (scheme=True) or otherwise."""
+def _problems(t: TypedTable, field: str) -> dict[str, str]:
+    """The distinct URLs of field that url_problem() refuses, with its reason: one RE2 pass, then only the URLs not of the
+    plain form are judged, each once."""
     column = t.column(field)
-    other = mask(pc.is_valid(column)) & ~plain(column)  # one RE2 pass; only URLs not of the plain form are judged, each once
-    if not other.any():
-        return other
-    others = value_set(column.filter(pa.array(other))).to_pylist()
-    wrong = [v for v in others if (url_problem(v) == "scheme") is scheme and url_problem(v) is not None]
-    return isin(column, pa.array(wrong, pa.large_string())) if wrong else np.zeros(len(column), dtype=bool)
+    other = mask(pc.is_valid(column)) & ~plain(column)
+    others = value_set(column.filter(pa.array(other))).to_pylist() if other.any() else []
+    return {v: problem for v in others if (problem := url_problem(v)) is not None}
 
 
-@rule("url-scheme", scope=TABLE)
+def _cells(ctx: Context, t: TypedTable, field: str, scheme: bool) -> np.ndarray:
+    """Cells of field whose URL is wrong in the scheme (scheme=True) or otherwise (url-scheme and url-invalid share _problems)."""
+    problems = ctx.memo(("url-problems", t.name, field), lambda: _problems(t, field))
+    wrong = [v for v, problem in problems.items() if (problem == "scheme") is scheme]
+    return isin(t.column(field), pa.array(wrong, pa.large_string())) if wrong else np.zeros(t.arrow.num_rows, dtype=bool)
+
+
+@rule("url-scheme", scope=TABLE, shares="url-problems")
 def url_scheme(ctx: Context) -> Iterator[Issue]:
     """Fields of format uri hold http or https URLs only."""
     for t in ctx.tables.values():
         if t.readable:
             for name in _url_fields(t):
-                yield from issues_at(t, _cells(t, name, True), "url-scheme", name, lambda v: f"{v!r} is not an http(s) URL")
+                yield from issues_at(t, _cells(ctx, t, name, True), "url-scheme", name, lambda v: f"{v!r} is not an http(s) URL")
 
 
-@rule("url-invalid", scope=TABLE)
+@rule("url-invalid", scope=TABLE, shares="url-problems")
 def url_invalid(ctx: Context) -> Iterator[Issue]:
     """http(s) URLs that an RFC 3986 parser refuses."""
     for t in ctx.tables.values():
         if t.readable:
             for name in _url_fields(t):
-                yield from issues_at(t, _cells(t, name, False), "url-invalid", name,
+                yield from issues_at(t, _cells(ctx, t, name, False), "url-invalid", name,
                                      lambda v: f"{v!r} is not a valid URL: {url_problem(v or '')}")
 
 
