@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from karabakh_timeline.schema import lexical
 from karabakh_timeline.schema.arrow_keys import all_within, fixed_ranges
+from karabakh_timeline.schema.arrow_keys import per_distinct as distinct_map  # the one "once per distinct value"
 from karabakh_timeline.schema.lexical import safe
 from karabakh_timeline.schema.table_schema import Field, TableSchema
 from karabakh_timeline.schema.types import BOOLEAN_FALSE, BOOLEAN_TRUE, type_info
@@ -60,13 +61,11 @@ def _null_where_empty(column: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def per_distinct(column: pa.ChunkedArray | pa.Array, parse: Callable[[str], Any], out_type: pa.DataType) -> tuple[pa.Array, pa.Array]:
-    """(typed, ok): parse (schema.lexical) called once per distinct value, the results spread back with one take."""
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    encoded = array.dictionary_encode()
-    checked = [safe(parse)(v) if v is not None else (True, None) for v in encoded.dictionary.to_pylist()]
-    values = pa.array([value for _, value in checked], out_type)
-    oks = pa.array([ok for ok, _ in checked], pa.bool_())
-    return values.take(encoded.indices), oks.take(encoded.indices)
+    """(typed, ok): parse (schema.lexical) called once per distinct value (schema.arrow_keys.per_distinct; missing stays missing)."""
+    checked = safe(parse)
+    pairs = distinct_map(column, lambda text: dict(zip(("ok", "value"), checked(text), strict=True)),
+                         pa.struct([("ok", pa.bool_()), ("value", out_type)]))
+    return pc.struct_field(pairs, "value"), pc.struct_field(pairs, "ok")
 
 
 def _numeric_text(column: pa.ChunkedArray | pa.Array, options: dict[str, Any]) -> pa.ChunkedArray | pa.Array:
