@@ -120,6 +120,16 @@ def _typed_strings(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray 
     return column, ok
 
 
+def iso_dates(column: pa.ChunkedArray | pa.Array) -> tuple[Any, Any]:
+    """(dates, ok): text cells of the date lexical form (YYYY-MM-DD, a real day of the years 0001-9999) as dates, missing elsewhere."""
+    clean = _only(column, pc.match_substring_regex(column, _DATE))
+    typed = pc.cast(pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+    # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
+    written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
+    ok = pc.and_(pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day)), pc.greater_equal(pc.year(typed), 1))
+    return _only(typed, ok), ok
+
+
 def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArray | pa.Array, fld: Field) -> tuple[Any, Any]:
     """(typed, ok) for the cells of a column, missing ones aside (ok may be anything there)."""
     out = fld.arrow_type()
@@ -151,14 +161,7 @@ def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArra
         ok = pc.match_substring_regex(text, _NUMBER)
         return pc.cast(pc.replace_substring(_only(text, ok), "INF", "inf"), out), ok
     if fld.type == "date" and fld.format == "default":
-        shaped = pc.match_substring_regex(column, _DATE)
-        clean = _only(column, shaped)
-        stamps = pc.strptime(clean, format="%Y-%m-%d", unit="s", error_is_null=True)
-        typed = pc.cast(stamps, out)
-        # Arrow's strptime rolls impossible days over (2023-02-30 -> 2023-03-02); the day must survive.
-        written_day = pc.cast(pc.utf8_slice_codeunits(clean, 8, 10), pa.int64())
-        ok = pc.and_(pc.and_(pc.is_valid(typed), pc.equal(pc.day(typed), written_day)), pc.greater_equal(pc.year(typed), 1))
-        return _only(typed, ok), ok
+        return iso_dates(column)
     if fld.type == "datetime" and fld.format == "default":
         naive = pc.match_substring_regex(column, _NAIVE_DATETIME)
         zoned = pc.if_else(naive, pc.binary_join_element_wise(column, pa.scalar("Z", column.type), ""), column)

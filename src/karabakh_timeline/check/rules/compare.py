@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from karabakh_timeline.read.cells import iso_dates
 from karabakh_timeline.support.arrow import Column, arrow
 
 
@@ -27,7 +28,4 @@ def as_dates(column: Column) -> pa.ChunkedArray:
         return values
     if pa.types.is_date(values.type) or pa.types.is_timestamp(values.type):
         return pc.cast(values, pa.date32())
-    text = pc.cast(values, pa.large_string())
-    iso = pc.fill_null(pc.match_substring_regex(text, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), False)
-    days = pc.cast(pc.strptime(pc.if_else(iso, text, pa.scalar(None, pa.large_string())), "%Y-%m-%d", "s", error_is_null=True), pa.date32())
-    return pc.if_else(pc.fill_null(pc.equal(pc.cast(days, pa.large_string()), text), False), days, pa.scalar(None, pa.date32()))  # 02-30 rolls over
+    return iso_dates(pc.cast(values, pa.large_string()))[0]  # read.cells' date rule: the one way a text is a date
