@@ -105,6 +105,67 @@ def test_the_block_size_never_changes_what_is_read(data: bytes, block: int) -> N
     assert [(int(line), [raw.columns[n][k].as_py() for n in "abc"]) for k, line in enumerate(raw.lines)] == rows
 
 
+@st.composite
+def _mostly_plain_bytes(draw) -> bytes:
+    """A header and rows without quotes (what a large file read block by block is), sometimes with one byte or character
+    spliced in that only the whole-file read handles: a quote, CR, NUL, bad UTF-8 byte, BOM, or a ragged or blank line."""
+    rows = draw(st.lists(st.lists(st.text(alphabet="ab é\u0561", max_size=6), min_size=WIDTH, max_size=WIDTH), max_size=8))
+    data = ("a,b,c\n" + "".join(",".join(r) + "\n" for r in rows)).encode("utf-8")
+    if draw(st.booleans()):
+        data = data[:-1] if draw(st.booleans()) else data  # no final newline
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.sampled_from([b'"', b"\r", b"\x00", b"\xff", b"\xd5", "\ufeff".encode(), b",", b"\n", b"\n\n"])) + data[at:]
+    return data
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_mostly_plain_bytes(), st.integers(8, 64))
+def test_a_file_read_block_by_block_reads_what_the_whole_file_read_reads(data: bytes, block: int) -> None:
+    """A large plain file is read block by block and never held whole (csv_file._streamed); here every file takes that
+    path, in blocks of a few bytes that split lines and characters: its cells, lines and issues are the whole-file read's
+    (anything the blocks cannot take, the whole-file read reads again)."""
+    from unittest import mock
+
+    from karabakh_timeline.read import csv_file
+
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(csv_file, "block_size", lambda size: block):
+        path = Path(tmp) / "t.csv"
+        path.write_bytes(data)
+        resource = _resource(path, [{"name": n} for n in "abc"])
+        with mock.patch.object(csv_file, "STREAM_FROM", -1):
+            streamed = read_table(resource)
+        with mock.patch.object(csv_file, "STREAM_FROM", 1 << 60):
+            whole = read_table(resource)
+    assert streamed.issues == whole.issues
+    assert list(streamed.lines) == list(whole.lines)
+    assert {n: c.to_pylist() for n, c in streamed.columns.items()} == {n: c.to_pylist() for n, c in whole.columns.items()}
+
+
+@pytest.mark.parametrize("text,whole_reads", [("a,b,c\n" + "x,y,z\n" * 40, 0), ("a,b,c\n" + 'x,y,z\n' * 39 + '"x",y,z\n', 1),
+                                              ("a,b,c\r\n" + "x,y,z\r\n" * 40, 1)])
+def test_a_plain_file_is_never_read_whole(tmp_path: Path, text: str, whole_reads: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The control for the property above: a large plain file goes through the blocks only (its bytes are never read
+    whole, so it never takes the whole-file path); a quote or CR stops the blocks and the file is read whole, once."""
+    from karabakh_timeline.read import csv_file
+
+    monkeypatch.setattr(csv_file, "STREAM_FROM", 64)
+    monkeypatch.setattr(csv_file, "block_size", lambda size: 32)
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(self: Path) -> bytes:
+        reads.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    raw = read_table(_resource(path, [{"name": n} for n in "abc"]))
+    assert len(reads) == whole_reads
+    assert raw.nrows == 40 and raw.columns["a"].to_pylist() == ["x"] * 40
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300), st.sampled_from([b"\n", b'"', b"\r", b"\x00", b"\xff"]), st.integers(1, 40))
 def test_counting_a_byte_in_slices_is_bytes_count(data: bytes, byte: bytes, step: int) -> None:

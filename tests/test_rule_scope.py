@@ -95,3 +95,26 @@ def test_rules_that_share_a_result_run_in_one_task_and_compute_it_once(monkeypat
     monkeypatch.setattr(trust, "corroborate", counted)
     validate(ROOT, today=TODAY)
     assert len(calls) == 1
+
+
+def test_a_shared_result_lives_as_long_as_the_task_of_the_rules_sharing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corroboration that three rules share is computed within their task and freed with it: the run's Context keeps
+    no memo (at 1M events each held 60-90 MB to the end of the run), while the task still computed it once."""
+    from karabakh_timeline.check.rules import trust
+    from karabakh_timeline.read.typed import read_typed
+    from karabakh_timeline.schema.descriptor import open_package
+
+    package = open_package(ROOT)
+    context = rules.Context(TODAY, {name: read_typed(package, name) for name in package.resources})
+    shared = [r for r in rules.RULES.values() if r.shares == "corroboration"]
+    seen: list[object] = []
+    real = trust._corroborated
+
+    def recorded(ctx: rules.Context) -> object:
+        seen.append(ctx)
+        return real(ctx)
+
+    monkeypatch.setattr(trust, "_corroborated", recorded)
+    rules.registry._run_group(shared, context)
+    assert len(seen) == 1 and seen[0] is not context
+    assert context.memos == {}

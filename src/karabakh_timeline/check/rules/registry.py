@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -50,10 +50,11 @@ class Context:
     today: dt.date
     tables: Mapping[str, TypedTable]
     schemas: Mapping[str, TableSchema] = field(default_factory=dict)
-    memos: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)  # results rules share within this run
+    memos: dict[object, Any] = field(default_factory=dict, compare=False, repr=False)  # results the rules of one task share
 
     def memo(self, key: object, compute: Callable[[], Any]) -> Any:
-        """compute() once for this Context under key, for the rules that share it (they declare shares=, so run in turn)."""
+        """compute() once under key for the rules that share it (they declare shares=, so run in turn in one task, which has
+        memos of its own: a shared result is freed when the last rule sharing it is done, not kept to the end of the run)."""
         if key not in self.memos:
             self.memos[key] = compute()
         return self.memos[key]
@@ -164,6 +165,7 @@ def rule_tasks(ctx: Context, scope: str | None = None) -> list[Callable[[], list
 
 
 def _run_group(group: list[Rule], ctx: Context) -> list[Issue]:
+    ctx = replace(ctx, memos={})  # the group's shared results, freed with it (1M events: 60-90 MB each until the run's end)
     return [issue for r in group for issue in _run(r, ctx)]
 
 
