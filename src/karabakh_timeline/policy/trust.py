@@ -174,8 +174,8 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     link, source = _pairs(_column(tables, "event_sources", "source_id"), _column(tables, "sources", "source_id"))
     keep = link_events[link] >= 0
     event, source = link_events[link[keep]], source[keep]  # the linked rows: (event, source row), in link order
-    origins = _origin_rows(tables)
-    origin = origins[source]
+    del link_events, link, keep  # a row's worth each: freed as soon as done with (1M events: the rules' peak)
+    origin = _origin_rows(tables)[source]
     kind, side = _column(tables, "publishers", "kind"), _column(tables, "publishers", "side")
     known = origin >= 0
     at = np.where(known, origin, 0)
@@ -187,7 +187,9 @@ def corroborate(tables: Tables, named: Callable[[Corroboration], np.ndarray] | N
     published = pc.take(instants(_column(tables, "sources", "published_date")), pa.array(source))
     after = mask(pc.is_null(published)) | mask(pc.greater_equal(published, pc.take(starts, pa.array(event))))
     counts = after & per_origin(pc.and_not(pc.is_valid(kind), pc.is_in(kind, value_set=pa.array(sorted(COMPILING_KINDS), kind.type))))
+    del published, after
     rows = np.flatnonzero(counts)
+    del counts
     rows = rows[_first_occurrences(event[rows].astype(np.int64) * max(len(kind), 1) + origin[rows])]  # one row per (event, original
     # publisher), the first in link order
     ev, org = event[rows], origin[rows]

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _MAX_VARYING = 8  # bytes that fit one uint64
+_DECIMAL_UINT32 = 9  # digits whose decimal value fits a uint32
 
 
 def _width(values: pa.ChunkedArray) -> int | None:
@@ -56,7 +57,7 @@ def extremes(rows: np.ndarray, block: int = 4096) -> tuple[np.ndarray, np.ndarra
 
 
 def codes(*columns: pa.ChunkedArray) -> list[np.ndarray] | None:
-    """One uint64 per cell, equal exactly where the strings are, for string columns whose cells all have one width
+    """One unsigned integer per cell (of one dtype for all the columns), equal exactly where the strings are, for string columns whose cells all have one width
     and differ in at most eight byte positions; None when the columns are not like that.
 
     Within run_cache(), each column's shape and codes are computed once (a validation looks up the same ID columns
@@ -95,13 +96,15 @@ def _shape(column: pa.ChunkedArray) -> tuple | None:
 
 
 def _coded(column: pa.ChunkedArray, width: int, picked: np.ndarray, decimal: bool) -> np.ndarray:
-    """The bytes at picked of each cell as one uint64: their decimal value (digits), else packed big-endian."""
+    """The bytes at picked of each cell as one unsigned integer: their decimal value (digits; uint32 for up to nine of them,
+    which a package's IDs are: half the memory of codes a validation keeps for its run), else packed big-endian (uint64)."""
     m = matrix(column, width)
     if decimal:
         digits = np.ascontiguousarray(m[:, picked].T)  # a row per position: each step below reads contiguous bytes
-        value = np.zeros(len(m), dtype=np.uint64)
+        kind = np.uint32 if len(picked) <= _DECIMAL_UINT32 else np.uint64
+        value = np.zeros(len(m), dtype=kind)
         for row in digits:
-            value = value * np.uint64(10) + (row - np.uint8(0x30)).astype(np.uint64)  # a missing cell's zero bytes wrap: callers mask them
+            value = value * kind(10) + (row - np.uint8(0x30)).astype(kind)  # a missing cell's zero bytes wrap: callers mask them
     else:
         packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
         packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
