@@ -190,6 +190,23 @@ def test_the_strict_grammar(line: str, valid: bool) -> None:
 
 # --- typing: one lexical rule in every path --------------------------------------------------------
 
+
+@pytest.mark.parametrize("typ,extra", [("integer", {}), ("number", {}), ("year", {}), ("date", {}), ("integer", {"bareNumber": False}),
+                                       ("number", {"groupChar": " "}), ("date", {"format": "%d/%m/%Y"})])
+@pytest.mark.parametrize("cells", [["", "NA", ""], [], [""] * 5])
+def test_a_column_of_missing_cells_types_as_the_cell_by_cell_path_types_it(typ: str, extra: dict, cells: list[str],
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column with no present cell is all null of the field's type at once (cells._NULL_WHEN_MISSING); the reference is
+    the path that types cell by cell, which it skips."""
+    from karabakh_timeline.read import cells as cells_module
+
+    schema = parse_schema("t", {"fields": [{"name": "x", "type": typ, **extra}], "missingValues": ["", "NA"]})
+    column = pa.chunked_array([pa.array(cells, pa.string())], pa.string())
+    fast_typed, fast_bad = convert(column, schema.fields[0], schema)
+    monkeypatch.setattr(cells_module, "_NULL_WHEN_MISSING", ())
+    typed, bad = convert(column, schema.fields[0], schema)
+    assert fast_typed.type == typed.type and fast_typed.to_pylist() == typed.to_pylist() and list(fast_bad) == list(bad)
+
 def _python_reference(type_name: str, value: str) -> object:
     """The cell's value by the lexical rule and Python's own parsers; ValueError when it is not of the type."""
     if type_name == "integer":  # Table Schema integers are unbounded: up to 38 digits are read (a decimal beyond int64)

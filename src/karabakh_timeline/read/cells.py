@@ -182,6 +182,9 @@ def _convert_present(column: pa.ChunkedArray | pa.Array, missing: pa.ChunkedArra
     raise AssertionError(fld.type)  # parse_schema admits no other type
 
 
+_NULL_WHEN_MISSING = ("integer", "number", "year", "date")  # types whose column of missing cells is all null of fld.arrow_type()
+
+
 def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema) -> tuple[pa.ChunkedArray | pa.Array, np.ndarray]:
     """Return the typed column (nulls for missing and bad cells) and a boolean mask of type errors."""
     missing_values = fld.missing_values(schema)
@@ -191,6 +194,8 @@ def convert(column: pa.ChunkedArray | pa.Array, fld: Field, schema: TableSchema)
         missing = missing_mask(column, missing_values)
         return pc.if_else(missing, pa.scalar(None, column.type), column), np.zeros(len(column), bool)
     missing = missing_mask(column, missing_values)
+    if fld.type in _NULL_WHEN_MISSING and pc.all(missing).as_py() is not False:  # nothing to type (1M events: 0.08 s a column)
+        return pa.chunked_array([pa.nulls(len(column), fld.arrow_type())]), np.zeros(len(column), bool)
     typed, ok = _convert_present(column, missing, fld)
     ok = pc.fill_null(ok, False)
     typed = pc.if_else(pc.and_(ok, pc.invert(missing)), typed, pa.scalar(None, typed.type))

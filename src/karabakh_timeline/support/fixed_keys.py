@@ -101,10 +101,11 @@ def _coded(column: pa.ChunkedArray, width: int, picked: np.ndarray, decimal: boo
     m = matrix(column, width)
     if decimal:
         digits = np.ascontiguousarray(m[:, picked].T)  # a row per position: each step below reads contiguous bytes
-        kind = np.uint32 if len(picked) <= _DECIMAL_UINT32 else np.uint64
-        value = np.zeros(len(m), dtype=kind)
+        kind: type[np.unsignedinteger] = np.uint32 if len(picked) <= _DECIMAL_UINT32 else np.uint64
+        value: np.ndarray = np.zeros(len(m), dtype=kind)
+        ten = kind(10)
         for row in digits:
-            value = value * kind(10) + (row - np.uint8(0x30)).astype(kind)  # a missing cell's zero bytes wrap: callers mask them
+            value = value * ten + (row - np.uint8(0x30)).astype(kind)  # a missing cell's zero bytes wrap: callers mask them
     else:
         packed = np.zeros((len(m), _MAX_VARYING), dtype=np.uint8)
         packed[:, _MAX_VARYING - len(picked):] = m[:, picked]
