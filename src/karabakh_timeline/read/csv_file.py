@@ -258,7 +258,7 @@ class _PlainBlocks:
 
     def __init__(self, file: BinaryIO, first: mmap.mmap | bytes) -> None:
         self._file, self._first = file, first
-        self.stopped = self.closed = False
+        self.closed = False
 
     def readable(self) -> bool:
         return True
@@ -272,11 +272,10 @@ class _PlainBlocks:
         process peaked 60-100 MB higher)."""
         block, self._first = (self._first, b"") if self._first else (_block(self._file, size), b"")
         if any(block.find(byte) != -1 for byte in (b'"', b"\r", b"\x00")):  # a memchr each
-            self.stopped = True
-            raise _NotPlain
+            raise _NotPlain  # pyarrow ends the read and raises it again, as it is
         return block
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1) -> bytes:  # pyarrow takes an object with read() as a file (then calls read_buffer)
         return bytes(self.read_buffer(size))
 
 
@@ -306,9 +305,7 @@ def _streamed(resource: Resource) -> RawTable | None:
             parsed = _parse_fast(blocks, len(header), None, gated=True, quoted=False, size=size)
         except _NotPlain:
             return None
-    if parsed is None or blocks.stopped:
-        return None
-    return _table(name, header, schema_names, parsed, issues)
+    return None if parsed is None else _table(name, header, schema_names, parsed, issues)
 
 
 def block_size(size: int) -> int:
